@@ -1,0 +1,113 @@
+"""The engine: runs each article's predicate and stamps code, title, citation and scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .catalogue import Article, Catalogue
+from .problems import Problem, Text
+from .record import Facility
+from .report import ArticleResult, DesignResult, FacilityReport, SitingResult, StandardScore
+from .rules import REGISTRY
+from .rules.base import Check, Context, Status, aggregate
+from .scoring import facility_score
+
+SCORED_STANDARDS = ("setup", "management")
+
+
+@dataclass(frozen=True)
+class Options:
+    as_of: date | None = None  # --as-of; wins over the record's inspection date
+    assume_unknown_met: bool = False
+
+
+def reference_date(facility: Facility, options: Options) -> tuple[date | None, str | None]:
+    if options.as_of is not None:
+        return options.as_of, "as-of"
+    if facility.inspection and facility.inspection.inspection_date:
+        return facility.inspection.inspection_date, "inspection"
+    return None, None
+
+
+def run_article(article: Article, facility: Facility, ctx: Context) -> ArticleResult:
+    if not article.checked:
+        who = {"government": ("政府部门", "government"), "none": ("无（原则性条款）", "no one (a principle)")}
+        zh, en = who.get(article.binds, ("—", "—"))
+        note = Check(Status.not_applicable, Text(f"本条约束对象：{zh}，不对机构逐条检查", f"binds {en}; not checked per facility"))
+        return ArticleResult(article, Status.not_applicable, (note,))
+    assert article.predicate is not None
+    predicate = REGISTRY[article.predicate]
+    checks = tuple(predicate(facility, article.params(), ctx))
+    if not checks:  # a predicate that looked at nothing cannot certify anything
+        checks = (Check(Status.unknown, Text("未能检查（无可用事实）", "nothing could be checked")),)
+    return ArticleResult(article, aggregate(checks), checks)
+
+
+def design_verdict(results: tuple[ArticleResult, ...]) -> str:
+    shall = [r for r in results if r.article.strength == "shall"]
+    if any(r.status == Status.unmet for r in shall):
+        return "noncompliant"
+    if any(r.status == Status.unknown for r in shall):
+        return "unknown"
+    return "compliant"
+
+
+def evaluate(
+    facility: Facility,
+    catalogue: Catalogue,
+    options: Options,
+    *,
+    source: str = "",
+    siting: SitingResult | None = None,
+    warnings: tuple[Problem, ...] = (),
+) -> FacilityReport:
+    as_of, as_of_source = reference_date(facility, options)
+    active = list(catalogue.active())
+    base_ctx = Context(as_of=as_of)
+    design = tuple(run_article(a, facility, base_ctx) for a in active if a.document.id == "design")
+    related = {r.code: r.status for r in design}
+    ctx = Context(
+        as_of=as_of,
+        related=related,
+        related_evidence={r.code: r.checks for r in design},
+        siting_verdict=siting.verdict if siting else None,
+        siting_summary=siting.summary() if siting else None,
+    )
+    articles = tuple(run_article(a, facility, ctx) for a in active if a.document.id in SCORED_STANDARDS)
+    scores = {std: _score(std, articles) for std in SCORED_STANDARDS}
+    meta = {
+        "name": facility.name,
+        "uscc": facility.uscc,
+        "division_code": facility.division_code,
+        "address": facility.address,
+        "operator_type": str(facility.operator_type) if facility.operator_type else None,
+        "inspector": facility.inspection.inspector if facility.inspection else None,
+        "inspection_date": facility.inspection.inspection_date.isoformat()
+        if facility.inspection and facility.inspection.inspection_date
+        else None,
+    }
+    return FacilityReport(
+        facility_id=facility.facility_id,
+        name=facility.name,
+        source=source,
+        as_of=as_of,
+        as_of_source=as_of_source,
+        articles=articles,
+        scores=scores,
+        design=DesignResult(design_verdict(design), tuple(sorted(design, key=lambda r: r.code))),
+        siting=siting,
+        overlay=catalogue.overlay,
+        facility_meta=meta,
+        warnings=warnings,
+        assume_unknown_met=options.assume_unknown_met,
+    )
+
+
+def _score(standard: str, results: tuple[ArticleResult, ...]) -> StandardScore:
+    counted = [r for r in results if r.article.document.id == standard and r.counts]
+    unmet = sum(1 for r in counted if r.status == Status.unmet)
+    unknown = sum(1 for r in counted if r.status == Status.unknown)
+    met = sum(1 for r in counted if r.status == Status.met)
+    na = sum(1 for r in counted if r.status == Status.not_applicable)
+    return StandardScore(standard, facility_score(unmet + unknown), unmet, unknown, met, na, facility_score(unmet))

@@ -1,0 +1,428 @@
+"""Reading facility records from files without ever trusting them.
+
+Accepted inputs: a JSON file holding one record or an array of records, a JSON Lines file
+(``.jsonl``/``.ndjson``, one record a line), a directory (its ``*.json`` and ``*.jsonl`` files,
+sorted by name), or ``-`` for standard input.
+
+Limits (documented in README, "Input limits"):
+
+* ``MAX_DOCUMENT_BYTES`` — a JSON document (file, or stdin) larger than this is refused;
+  JSON Lines files are streamed, and each line is limited to ``MAX_RECORD_BYTES``.
+* ``MAX_DEPTH`` — objects/arrays nested deeper than this are refused.
+* ``MAX_RECORDS_PER_DOCUMENT`` — an array document with more records is refused (use JSON Lines).
+
+Encodings: UTF-8 (with or without BOM), UTF-16/32 with BOM; a file that is not UTF-8 but decodes
+as GB 18030 (a superset of GBK) is read, with a warning that names the encoding.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .problems import Problem, Severity, Text
+
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+MAX_RECORD_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_RECORDS_PER_DOCUMENT = 100_000
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+@dataclass
+class RawRecord:
+    """One record as parsed from its source, not yet validated."""
+
+    source: str  # file name, with "#n" (1-based) for the n-th record of an array or JSON Lines file
+    data: Any
+    line: int | None = None
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class LoadFailure:
+    """A source, or a part of it, that yielded no record."""
+
+    source: str
+    problems: list[Problem]
+
+
+LoadItem = RawRecord | LoadFailure
+
+
+class _Reject(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message.en)
+        self.problem = problem
+
+
+def _problem(source: str, code: str, zh: str, en: str, **kw: Any) -> Problem:
+    return Problem(source=source, path=kw.pop("path", "$"), code=code, message=Text(zh, en), **kw)
+
+
+# ----------------------------------------------------------------------------------------------
+# Decoding
+# ----------------------------------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode(data: bytes, source: str) -> tuple[str, list[Problem]]:
+    """Decode bytes to text; returns the text and warnings about the encoding."""
+    warnings: list[Problem] = []
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise _Reject(
+                    _problem(
+                        source,
+                        "encoding.invalid",
+                        f"文件以 {encoding} 字节序标记开头，但第 {exc.start} 字节处不是有效的 {encoding} 编码",
+                        f"file starts with a {encoding} byte-order mark but byte {exc.start} is not valid {encoding}",
+                    )
+                ) from None
+            if encoding != "utf-8":
+                warnings.append(
+                    _problem(
+                        source,
+                        "encoding.utf16",
+                        f"文件编码为 {encoding}，已按该编码读取；请改存为 UTF-8",
+                        f"file is encoded as {encoding}; read as such — please save it as UTF-8",
+                        severity=Severity.warning,
+                    )
+                )
+            return text, warnings
+    try:
+        return data.decode("utf-8"), warnings
+    except UnicodeDecodeError as utf8_error:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise _Reject(
+                _problem(
+                    source,
+                    "encoding.invalid",
+                    f"文件不是 UTF-8 编码（第 {utf8_error.start} 字节无效），也不是 GBK/GB 18030 编码",
+                    f"file is not UTF-8 (invalid byte at offset {utf8_error.start}) nor GBK/GB 18030",
+                    expected="UTF-8",
+                )
+            ) from None
+        warnings.append(
+            _problem(
+                source,
+                "encoding.gbk",
+                "文件编码为 GBK/GB 18030（不是 UTF-8），已按 GBK 读取；请改存为 UTF-8",
+                "file is encoded as GBK/GB 18030, not UTF-8; read as GBK — please save it as UTF-8",
+                severity=Severity.warning,
+                expected="UTF-8",
+                found="GBK",
+            )
+        )
+        return text, warnings
+
+
+# ----------------------------------------------------------------------------------------------
+# Parsing
+# ----------------------------------------------------------------------------------------------
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class _BadConstant(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def _constant(name: str) -> Any:
+    raise _BadConstant(name)
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return line, col
+
+
+def _find_key(text: str, key: str) -> tuple[int | None, int | None]:
+    """Best-effort position of the second occurrence of a duplicated key."""
+    needle = json.dumps(key, ensure_ascii=False) + ":"
+    compact = text.replace('" :', '":')
+    first = compact.find(needle)
+    second = compact.find(needle, first + 1) if first >= 0 else -1
+    if second < 0:
+        return None, None
+    return _line_col(compact, second)
+
+
+def _depth_exceeded(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
+def parse_json(text: str, source: str, line_offset: int = 0) -> Any:
+    """Parse one JSON text strictly; raise _Reject with a located problem."""
+    if not text.strip():
+        raise _Reject(_problem(source, "json.empty", "文件为空（没有 JSON 内容）", "file is empty (no JSON content)"))
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_constant)
+    except _DuplicateKey as exc:
+        line, col = _find_key(text, exc.key)
+        raise _Reject(
+            _problem(
+                source,
+                "json.duplicate_key",
+                f"对象中键 {exc.key!r} 重复出现；每个键只能出现一次",
+                f"key {exc.key!r} appears twice in the same object; each key must be unique",
+                found=exc.key,
+                line=None if line is None else line + line_offset,
+                column=col,
+            )
+        ) from None
+    except _BadConstant as exc:
+        raise _Reject(
+            _problem(
+                source,
+                "json.constant",
+                f"JSON 中不允许出现 {exc.name}；请填写一个数值，或删除该字段表示未知",
+                f"{exc.name} is not allowed in JSON; give a number, or leave the field out for unknown",
+                found=exc.name,
+            )
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise _Reject(
+            _problem(
+                source,
+                "json.syntax",
+                f"JSON 语法错误：{_zh_json_error(exc.msg)}（第 {exc.lineno + line_offset} 行第 {exc.colno} 列）",
+                f"invalid JSON: {exc.msg} (line {exc.lineno + line_offset}, column {exc.colno})",
+                line=exc.lineno + line_offset,
+                column=exc.colno,
+            )
+        ) from None
+    except RecursionError:
+        raise _Reject(_too_deep(source)) from None
+    if _depth_exceeded(value, MAX_DEPTH):
+        raise _Reject(_too_deep(source))
+    return value
+
+
+def _too_deep(source: str) -> Problem:
+    return _problem(
+        source,
+        "limit.depth",
+        f"嵌套层数超过上限 {MAX_DEPTH}",
+        f"nesting is deeper than the limit of {MAX_DEPTH}",
+        expected=f"<= {MAX_DEPTH}",
+    )
+
+
+_JSON_ERRORS_ZH = {
+    "Expecting value": "此处应为一个值",
+    "Expecting property name enclosed in double quotes": "此处应为用双引号括起的键名",
+    "Expecting ',' delimiter": "此处应为逗号 ','",
+    "Expecting ':' delimiter": "此处应为冒号 ':'",
+    "Extra data": "JSON 值之后还有多余内容",
+    "Unterminated string starting at": "字符串没有结束引号",
+    "Invalid control character at": "字符串中有未转义的控制字符",
+    "Invalid \\escape": "无效的转义序列",
+    "Illegal trailing comma before end of object": "对象末尾多了逗号",
+    "Illegal trailing comma before end of array": "数组末尾多了逗号",
+}
+
+
+def _zh_json_error(msg: str) -> str:
+    for en, zh in _JSON_ERRORS_ZH.items():
+        if msg.startswith(en):
+            return zh
+    return msg
+
+
+# ----------------------------------------------------------------------------------------------
+# Sources
+# ----------------------------------------------------------------------------------------------
+
+
+def _read_limited(stream: BinaryIO, source: str) -> bytes:
+    data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise _Reject(
+            _problem(
+                source,
+                "limit.size",
+                f"文件超过 {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB 上限；大量记录请使用 JSON Lines (.jsonl)",
+                f"file is larger than the {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB limit; "
+                "use JSON Lines (.jsonl) for many records",
+            )
+        )
+    return data
+
+
+def _records_from_document(value: Any, source: str, warnings: list[Problem]) -> Iterator[LoadItem]:
+    if isinstance(value, list):
+        if len(value) > MAX_RECORDS_PER_DOCUMENT:
+            yield LoadFailure(
+                source,
+                [
+                    _problem(
+                        source,
+                        "limit.records",
+                        f"数组中记录数超过上限 {MAX_RECORDS_PER_DOCUMENT}；请使用 JSON Lines",
+                        f"more than {MAX_RECORDS_PER_DOCUMENT} records in one array; use JSON Lines",
+                    )
+                ],
+            )
+            return
+        if not value:
+            yield LoadFailure(
+                source, [_problem(source, "json.empty_array", "数组中没有任何记录", "the array holds no record")]
+            )
+            return
+        for index, item in enumerate(value):
+            yield RawRecord(source=f"{source}#{index + 1}", data=item, warnings=list(warnings))
+    else:
+        yield RawRecord(source=source, data=value, warnings=warnings)
+
+
+def _iter_jsonl(stream: BinaryIO, source: str) -> Iterator[LoadItem]:
+    first = True
+    any_record = False
+    for number, raw in enumerate(stream, start=1):
+        record_source = f"{source}#{number}"
+        if len(raw) > MAX_RECORD_BYTES:
+            yield LoadFailure(
+                record_source,
+                [
+                    _problem(
+                        record_source,
+                        "limit.size",
+                        f"第 {number} 行超过单条记录 {MAX_RECORD_BYTES // (1024 * 1024)} MiB 上限",
+                        f"line {number} is larger than the {MAX_RECORD_BYTES // (1024 * 1024)} MiB record limit",
+                        line=number,
+                    )
+                ],
+            )
+            continue
+        if first and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        first = False
+        try:
+            text, warnings = decode(raw, record_source)
+            if not text.strip():
+                continue
+            value = parse_json(text, record_source, line_offset=number - 1)
+        except _Reject as exc:
+            yield LoadFailure(record_source, [exc.problem])
+            continue
+        any_record = True
+        yield RawRecord(source=record_source, data=value, line=number, warnings=warnings)
+    if not any_record and first:
+        yield LoadFailure(source, [_problem(source, "json.empty", "文件为空（没有任何记录）", "file is empty (no record)")])
+
+
+def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
+    """Yield the records of one input name (file, directory or ``-``)."""
+    if name == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        try:
+            data = _read_limited(stream, "<stdin>")
+            text, warnings = decode(data, "<stdin>")
+            # stdin may carry JSON Lines: more than one non-empty line, each a JSON value
+            lines = [ln for ln in text.splitlines() if ln.strip()]
+            if len(lines) > 1 and all(ln.lstrip()[:1] in "{[" for ln in lines) and _is_jsonl(text):
+                import io
+
+                yield from _iter_jsonl(io.BytesIO(text.encode("utf-8")), "<stdin>")
+                return
+            value = parse_json(text, "<stdin>")
+        except _Reject as exc:
+            yield LoadFailure("<stdin>", [exc.problem])
+            return
+        yield from _records_from_document(value, "<stdin>", warnings)
+        return
+
+    path = Path(name)
+    if path.is_dir():
+        children = sorted(
+            p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".json", *JSONL_SUFFIXES)
+        )
+        if not children:
+            yield LoadFailure(
+                name,
+                [_problem(name, "input.empty_dir", "目录中没有 .json 或 .jsonl 文件", "directory has no .json or .jsonl file")],
+            )
+        for child in children:
+            yield from iter_source(str(child))
+        return
+    if not path.exists():
+        yield LoadFailure(name, [_problem(name, "input.missing", "文件不存在", "file does not exist")])
+        return
+    try:
+        with path.open("rb") as stream:
+            if path.suffix.lower() in JSONL_SUFFIXES:
+                yield from _iter_jsonl(stream, name)
+                return
+            data = _read_limited(stream, name)
+    except OSError as exc:
+        yield LoadFailure(name, [_problem(name, "input.unreadable", f"无法读取文件：{exc.strerror}", f"cannot read file: {exc.strerror}")])
+        return
+    except _Reject as exc:
+        yield LoadFailure(name, [exc.problem])
+        return
+    try:
+        text, warnings = decode(data, name)
+        value = parse_json(text, name)
+    except _Reject as exc:
+        yield LoadFailure(name, [exc.problem])
+        return
+    yield from _records_from_document(value, name, warnings)
+
+
+def _is_jsonl(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return True
+    return False
+
+
+def iter_sources(names: list[str], stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
+    for name in names:
+        yield from iter_source(name, stdin=stdin)

@@ -1,0 +1,97 @@
+"""Problems found in input: located (file, JSON path), bilingual, never a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A user-facing sentence in Chinese and English."""
+
+    zh: str
+    en: str
+
+    def __call__(self, lang: Lang | str) -> str:
+        return self.en if str(lang) == "en" else self.zh
+
+    def to_dict(self) -> dict[str, str]:
+        return {"en": self.en, "zh": self.zh}
+
+
+class Severity(StrEnum):
+    error = "error"
+    warning = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one input, located as precisely as the input allows."""
+
+    source: str
+    path: str  # JSON path, "$" for the whole document
+    code: str  # stable machine-readable kind, e.g. "json.syntax", "schema.type"
+    message: Text
+    severity: Severity = Severity.error
+    expected: str | None = None
+    found: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def location(self) -> str:
+        loc = self.source
+        if self.line is not None:
+            loc += f":{self.line}"
+            if self.column is not None:
+                loc += f":{self.column}"
+        return f"{loc}::{self.path}"
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.source, self.line or 0, self.path, self.code, self.message.en)
+
+    def to_dict(self, lang: Lang | str) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "source": self.source,
+            "path": self.path,
+            "code": self.code,
+            "severity": str(self.severity),
+            "message": self.message(lang),
+        }
+        for key in ("expected", "found", "line", "column"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass
+class InputError(Exception):
+    """Raised where input cannot be used at all (usage errors, unreadable files)."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "; ".join(p.message.en for p in self.problems)
+
+
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    return sorted(problems, key=Problem.sort_key)
+
+
+def describe(value: Any, limit: int = 60) -> str:
+    """A short rendering of a found value for messages."""
+    import json
+
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

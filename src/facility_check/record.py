@@ -1,0 +1,625 @@
+"""The facility record: one 托育机构 as an inspector records it.
+
+These pydantic models are the in-memory form; ``schemas/facility.schema.json`` is generated from
+them (``facility-check schema``) and a test keeps the committed file in agreement.
+
+Conventions every field follows:
+
+* Every fact is optional except what identifies the facility (``schema_version``,
+  ``facility_id``, ``name``). A missing fact means *unknown*, never *false*.
+* Units are in field names (``area_m2``, ``retention_days``, ``height_m``).
+* A key named ``date`` or ending in ``_date`` is the date of an event that has happened: it may
+  not lie after the reference date. Forward-looking dates are named ``*_until`` / ``lease_end``.
+* Unknown fields are refused everywhere, so a typo never silently becomes "unknown".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+NonNegInt = Annotated[int, Field(ge=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+Months = Annotated[int, Field(ge=0, le=72)]
+ShortText = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Enumerations
+# --------------------------------------------------------------------------------------------
+
+
+class CRS(StrEnum):
+    """Coordinate reference system of a location or geometry."""
+
+    WGS84 = "WGS84"
+    CGCS2000 = "CGCS2000"
+    GCJ02 = "GCJ02"
+    BD09 = "BD09"
+
+
+class OperatorType(StrEnum):
+    """Who runs the facility (设置标准 arts. 5, 8: kept for district statistics)."""
+
+    independent = "independent"  # 独立设置的托育机构
+    employer = "employer"  # 用人单位举办（福利性）
+    community = "community"  # 社区托育点
+    kindergarten_class = "kindergarten_class"  # 幼儿园开设托班
+    other = "other"
+
+
+class ServiceType(StrEnum):
+    full_day = "full_day"  # 全日托
+    half_day = "half_day"  # 半日托
+    hourly = "hourly"  # 计时托
+    occasional = "occasional"  # 临时托
+
+
+class FacilityStatus(StrEnum):
+    operating = "operating"
+    closing = "closing"  # 终止服务中
+    closed = "closed"
+
+
+class Tenure(StrEnum):
+    owned = "owned"
+    leased = "leased"
+    free_use = "free_use"  # 无偿使用 (e.g. provided by an employer or a community)
+
+
+class SeismicCategory(StrEnum):
+    """GB 50223 设防类别: 甲 (special) > 乙 (key) > 丙 (standard) > 丁 (moderate)."""
+
+    A = "甲"
+    B = "乙"
+    C = "丙"
+    D = "丁"
+
+
+class ClassType(StrEnum):
+    infant = "infant"  # 乳儿班 6–12 months
+    toddler = "toddler"  # 托小班 12–24 months
+    older = "older"  # 托大班 24–36 months
+    mixed = "mixed"  # 混龄班 (over 18 months)
+    kindergarten = "kindergarten"  # 幼儿园班 (3–6 years) in a kindergarten that also runs a 托班
+
+
+class RoomType(StrEnum):
+    sleeping = "sleeping"  # 睡眠区 / 寝室
+    activity = "activity"  # 活动区 / 活动室
+    sleeping_activity = "sleeping_activity"  # 睡眠与活动合用
+    milk_preparation = "milk_preparation"  # 配乳区
+    food_preparation = "food_preparation"  # 配餐区
+    cleaning = "cleaning"  # 清洁区
+    toilet = "toilet"  # 卫生间
+    washroom = "washroom"  # 盥洗室
+    storage = "storage"  # 储藏区
+    feeding = "feeding"  # 喂奶室
+    health_observation = "health_observation"  # 保健观察室
+    kitchen = "kitchen"
+    office = "office"
+    other = "other"
+
+
+class DoorType(StrEnum):
+    hinged = "hinged"  # 平开门
+    revolving = "revolving"  # 旋转门
+    spring = "spring"  # 弹簧门
+    sliding = "sliding"  # 推拉门
+    folding = "folding"
+
+
+class StaffRole(StrEnum):
+    director = "director"  # 机构负责人
+    carer = "carer"  # 保育人员
+    health = "health"  # 保健人员
+    security = "security"  # 保安人员
+    cook = "cook"  # 炊事人员
+    admin = "admin"
+    other = "other"
+
+
+class Education(StrEnum):
+    """Highest completed education, lowest first."""
+
+    primary = "primary"  # 小学
+    junior_secondary = "junior_secondary"  # 初中
+    senior_secondary = "senior_secondary"  # 高中 / 中专 / 职高
+    junior_college = "junior_college"  # 大专
+    bachelor = "bachelor"  # 本科
+    postgraduate = "postgraduate"  # 研究生
+
+
+class Employment(StrEnum):
+    full_time = "full_time"
+    part_time = "part_time"
+
+
+class TrainingKind(StrEnum):
+    director = "director"  # 托育机构负责人培训
+    infant_care = "infant_care"  # 婴幼儿保育培训
+    mental_health = "mental_health"  # 心理健康知识培训
+    health_care = "health_care"  # 妇幼保健机构组织的卫生保健培训
+    safety = "safety"  # 安全与应急处置培训 (首次上岗前 / 定期)
+    first_aid = "first_aid"
+    other = "other"
+
+
+class CertificateKind(StrEnum):
+    nursery_nurse = "nursery_nurse"  # 保育师
+    childcare_worker = "childcare_worker"  # 育婴员
+    teacher = "teacher"  # 教师资格证
+    health_care_training = "health_care_training"  # 卫生保健人员培训合格证
+    security_guard = "security_guard"  # 保安员证
+    cook_health = "cook_health"  # 食品从业人员健康证
+    other = "other"
+
+
+class HygieneResult(StrEnum):
+    passed = "合格"
+    failed = "不合格"
+
+
+class EmergencyHazard(StrEnum):
+    natural_disaster = "natural_disaster"
+    infectious_disease = "infectious_disease"
+    food_poisoning = "food_poisoning"
+    stampede = "stampede"
+    fire = "fire"
+    violence = "violence"
+
+
+class DisclosureItem(StrEnum):
+    fees = "fees"  # 收费项目和标准
+    care = "care"  # 保育照护
+    meals = "meals"  # 膳食营养
+    health = "health"  # 卫生保健
+    safety = "safety"  # 安全保卫
+
+
+# --------------------------------------------------------------------------------------------
+# Building blocks
+# --------------------------------------------------------------------------------------------
+
+
+class Document(_Model):
+    """A document the facility holds (licence, certificate, report)."""
+
+    present: bool | None = Field(None, description="持有该文件 / the document is held")
+    number: ShortText | None = None
+    issued_date: date | None = None
+    valid_until: date | None = Field(None, description="有效期至 / valid until (inclusive)")
+    evidence_ref: ShortText | None = Field(None, description="佐证材料编号 / evidence reference")
+
+
+class HygieneEvaluation(Document):
+    """托幼机构卫生评价报告."""
+
+    result: HygieneResult | None = None
+
+
+class MaterialsTest(_Model):
+    """Indoor air / decoration materials test (GB/T 18883 or equivalent)."""
+
+    test_date: date | None = None
+    passed: bool | None = None
+    evidence_ref: ShortText | None = None
+
+
+class Practice(_Model):
+    """A management system or practice: whether it is in place, with evidence."""
+
+    in_place: bool | None = Field(None, description="已建立并执行 / in place and practised")
+    last_date: date | None = Field(None, description="最近一次执行的日期 / last time it was carried out")
+    evidence_ref: ShortText | None = None
+
+
+class Attestation(_Model):
+    """A judgement only a person on site can make, with the evidence it rests on."""
+
+    attested: bool | None = Field(None, description="符合 / conforms, as attested")
+    by: ShortText | None = Field(None, description="作出判断的人 / who attests")
+    evidence_ref: ShortText | None = Field(None, description="佐证材料编号 / evidence reference")
+
+
+class Point(_Model):
+    """A GeoJSON Point geometry."""
+
+    type: Literal["Point"]
+    coordinates: Annotated[list[float], Field(min_length=2, max_length=3)]
+
+
+class Polygon(_Model):
+    """A GeoJSON Polygon: exterior ring first, then holes; rings closed."""
+
+    type: Literal["Polygon"]
+    coordinates: Annotated[
+        list[Annotated[list[Annotated[list[float], Field(min_length=2, max_length=3)]], Field(min_length=4)]],
+        Field(min_length=1, max_length=100),
+    ]
+
+
+class MultiPolygon(_Model):
+    """A GeoJSON MultiPolygon."""
+
+    type: Literal["MultiPolygon"]
+    coordinates: Annotated[
+        list[
+            Annotated[
+                list[Annotated[list[Annotated[list[float], Field(min_length=2, max_length=3)]], Field(min_length=4)]],
+                Field(min_length=1),
+            ]
+        ],
+        Field(min_length=1, max_length=100),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Sections of the record
+# --------------------------------------------------------------------------------------------
+
+
+class Registration(_Model):
+    """登记: the legal-person registration."""
+
+    authority: ShortText | None = Field(None, description="登记机关 / registration authority")
+    number: ShortText | None = None
+    registered_date: date | None = None
+    business_scope: Annotated[str, Field(max_length=2000)] | None = Field(None, description="经营/业务范围")
+
+
+class Filing(_Model):
+    """备案 with the county-level health commission, and the particulars filed."""
+
+    filed: bool | None = None
+    filed_date: date | None = None
+    authority: ShortText | None = None
+    receipt_number: ShortText | None = None
+    filed_capacity: NonNegInt | None = Field(None, description="备案收托规模（人）")
+    filed_name: ShortText | None = None
+    filed_address: ShortText | None = None
+    filed_director: ShortText | None = None
+    change_refiled_date: date | None = Field(None, description="变更备案日期 / date a change was re-filed")
+    cancellation_filed: bool | None = Field(None, description="终止服务时已注销备案")
+
+
+class Documents(_Model):
+    """Documents submitted with the filing and kept on site (管理规范 art. 4)."""
+
+    business_licence: Document | None = Field(None, description="营业执照或其他法人登记证书")
+    premises_proof: Document | None = Field(None, description="场地证明")
+    hygiene_evaluation: HygieneEvaluation | None = Field(None, description="托幼机构卫生评价报告")
+    fire_safety_pass: Document | None = Field(None, description="消防安全检查合格证明")
+    food_licence: Document | None = Field(None, description="食品经营许可证")
+    commitment_letter: Document | None = Field(None, description="备案承诺书")
+
+
+class Premises(_Model):
+    """场地: tenure, maintenance and materials (设置标准 arts. 11, 14)."""
+
+    tenure: Tenure | None = None
+    lease_start: date | None = None
+    lease_end: date | None = None
+    materials_test: MaterialsTest | None = None
+    maintenance_last_date: date | None = Field(None, description="设施设备最近一次检查维护日期")
+
+
+class Location(_Model):
+    """Where the facility is, with its coordinate system declared."""
+
+    crs: CRS = Field(description="坐标系 / coordinate system of every coordinate in this object")
+    longitude: Annotated[float, Field(ge=-180, le=180)] | None = None
+    latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
+    site_boundary: Polygon | MultiPolygon | None = Field(
+        None, description="场地边界（围墙）GeoJSON 几何 / site boundary, same CRS"
+    )
+
+
+class Building(_Model):
+    """The building the children use (JGJ 39, GB 50016 5.4.4, GB 50223 6.0.8)."""
+
+    standalone: bool | None = Field(None, description="独立建筑 / a separate building used only by the facility")
+    storeys_above_ground: Annotated[int, Field(ge=1, le=200)] | None = None
+    fire_resistance_grade: Annotated[int, Field(ge=1, le=4)] | None = Field(None, description="耐火等级 1–4")
+    seismic_category: SeismicCategory | None = Field(None, description="抗震设防类别 甲/乙/丙/丁")
+    high_rise: bool | None = Field(None, description="高层建筑")
+    independent_exits: bool | None = Field(None, description="独立的安全出口")
+    independent_stairs: bool | None = Field(None, description="独立的疏散楼梯")
+    dense_urban_rebuild: bool | None = Field(
+        None, description="城市密集区改扩建（室外场地可按 2 m²/人）"
+    )
+
+
+class Room(_Model):
+    """One room. Floors count from 1 at ground level; -1 is a basement."""
+
+    id: ShortText
+    type: RoomType
+    class_id: ShortText | None = Field(None, description="所属班级（生活用房必填）")
+    floor: Annotated[int, Field(ge=-10, le=200)] | None = Field(None, description="所在楼层; 1 = 首层, -1 = 地下")
+    semi_basement: bool | None = Field(None, description="半地下室")
+    area_m2: NonNegFloat | None = None
+    winter_sunlight_hours: Annotated[float, Field(ge=0, le=24)] | None = Field(
+        None, description="冬至日满窗日照小时数"
+    )
+
+
+class Outdoor(_Model):
+    """室外活动场地 (设置标准 art. 16; JGJ 39 3.2.2)."""
+
+    area_m2: NonNegFloat | None = None
+    uses_public_space: bool | None = Field(None, description="利用附近安全的公共场地")
+    equipment_present: bool | None = None
+    protection_present: bool | None = None
+
+
+class GuardRail(_Model):
+    location: ShortText
+    height_m: Annotated[float, Field(ge=0, le=10)] | None = None
+    bar_spacing_m: Annotated[float, Field(ge=0, le=5)] | None = None
+    vertical_bars: bool | None = None
+
+
+class Window(_Model):
+    room_id: ShortText
+    sill_height_m: Annotated[float, Field(ge=0, le=10)] | None = None
+    guard_height_m: Annotated[float, Field(ge=0, le=10)] | None = Field(
+        None, description="防护高度（从可踏面起算）"
+    )
+    inward_opening_below_1_8m: bool | None = Field(None, description="1.80 m 以下设内悬/内平开窗扇")
+
+
+class Door(_Model):
+    room_id: ShortText
+    type: DoorType | None = None
+    opens_in_escape_direction: bool | None = None
+    has_threshold: bool | None = None
+    safety_glass_below_1_2m: bool | None = None
+
+
+class Stair(_Model):
+    id: ShortText
+    well_width_m: Annotated[float, Field(ge=0, le=20)] | None = None
+    anti_climb: bool | None = Field(None, description="梯井防攀滑措施")
+    baluster_spacing_m: Annotated[float, Field(ge=0, le=5)] | None = None
+    riser_m: Annotated[float, Field(ge=0, le=1)] | None = None
+    tread_m: Annotated[float, Field(ge=0, le=2)] | None = None
+    child_handrail_height_m: Annotated[float, Field(ge=0, le=3)] | None = None
+    winding_steps: bool | None = None
+
+
+class SafetyInstallations(_Model):
+    """Guard rails, windows, doors, stairs and security equipment (设置标准 art. 17)."""
+
+    guard_rails: list[GuardRail] | None = None
+    windows: list[Window] | None = None
+    doors: list[Door] | None = None
+    stairs: list[Stair] | None = None
+    anti_pinch_doors: bool | None = None
+    corner_protection: bool | None = None
+    security_equipment: bool | None = Field(None, description="安防设备（一键报警等）")
+
+
+class ChildClass(_Model):
+    """A class (班级) and its living unit."""
+
+    id: ShortText
+    type: ClassType
+    min_age_months: Months | None = None
+    max_age_months: Months | None = None
+    enrolled: NonNegInt | None = None
+    carers: NonNegInt | None = Field(None, description="配备的保育人员数")
+    shares_unit_with: list[ShortText] | None = Field(
+        None, description="与之共用生活单元的其他班级 id（应为空）"
+    )
+
+
+class Training(_Model):
+    kind: TrainingKind
+    completed_date: date | None = None
+    certificate_number: ShortText | None = None
+
+
+class Certificate(_Model):
+    kind: CertificateKind
+    number: ShortText | None = None
+    issued_date: date | None = None
+    valid_until: date | None = None
+
+
+class HealthChecks(_Model):
+    pre_employment_date: date | None = Field(None, description="上岗前健康检查日期")
+    last_annual_date: date | None = Field(None, description="最近一次年度健康检查日期")
+    passed: bool | None = None
+
+
+class CriminalRecordCheck(_Model):
+    checked: bool | None = Field(None, description="已查询/提供无犯罪记录证明")
+    check_date: date | None = None
+    record_of_harming_children: bool | None = None
+
+
+class Staff(_Model):
+    id: ShortText
+    name: ShortText | None = None
+    role: StaffRole
+    employment: Employment | None = None
+    education: Education | None = None
+    management_years: NonNegFloat | None = Field(None, description="从事托育/教育/卫生管理工作年限")
+    infant_care_experience: bool | None = Field(None, description="有婴幼儿照护经验或相关专业背景")
+    start_date: date | None = None
+    trainings: list[Training] | None = None
+    certificates: list[Certificate] | None = None
+    health_checks: HealthChecks | None = None
+    criminal_record_check: CriminalRecordCheck | None = None
+    labour_contract: bool | None = None
+    security_company_licensed: bool | None = Field(
+        None, description="（保安）由持保安服务许可证的保安公司派驻"
+    )
+    on_duty: bool | None = None
+
+
+class Meals(_Model):
+    serves_meals: bool | None = Field(None, description="提供餐食（含自制或配送）")
+    weekly_menus: bool | None = None
+    special_diet_records: bool | None = None
+    sample_retention: bool | None = Field(None, description="食品留样")
+    drinking_water_safe: bool | None = None
+
+
+class Children(_Model):
+    """Enrolment paperwork, as counts over the enrolled children."""
+
+    admission_records_complete: NonNegInt | None = Field(None, description="入托登记资料齐全的人数")
+    agreements_signed: NonNegInt | None = Field(None, description="签订托育服务协议的人数")
+    vaccination_checked: NonNegInt | None = Field(None, description="入托前查验预防接种的人数")
+    entry_health_check_passed: NonNegInt | None = Field(None, description="入托体检合格的人数")
+    returned_after_3_months_unchecked: NonNegInt | None = Field(
+        None, description="离开 3 个月以上返回未重新体检的人数"
+    )
+
+
+class Systems(_Model):
+    """Management systems and practices (管理规范)."""
+
+    children_register: Practice | None = Field(None, description="在托婴幼儿名册（定期报送）")
+    parent_contact: Practice | None = Field(None, description="家长联系制度（last_date: 最近家长会）")
+    parents_committee: Practice | None = None
+    daily_routine: Practice | None = Field(None, description="一日生活安排")
+    activity_plan: Practice | None = Field(None, description="以游戏为主的活动计划")
+    daily_care_records: Practice | None = Field(None, description="日常照护记录与反馈")
+    health_care: Practice | None = Field(None, description="卫生保健制度")
+    morning_noon_checks: Practice | None = Field(None, description="晨午检和全日健康观察")
+    domestic_violence_reporting: Practice | None = None
+    disinfection: Practice | None = None
+    sick_isolation: Practice | None = None
+    safety_management: Practice | None = Field(None, description="安全管理、检查与隐患排查制度")
+    pick_up: Practice | None = Field(None, description="婴幼儿接送制度")
+    emergency_drills: Practice | None = Field(None, description="应急演练（last_date: 最近一次演练）")
+    safety_training: Practice | None = Field(None, description="定期安全培训（last_date: 最近一次）")
+    annual_work_plan: Practice | None = None
+
+
+class Monitoring(_Model):
+    """Video surveillance and alarm (管理规范 art. 32)."""
+
+    hours_per_day: Annotated[float, Field(ge=0, le=24)] | None = None
+    covers_all_child_areas: bool | None = None
+    retention_days: NonNegInt | None = None
+    alarm_connected: bool | None = None
+
+
+class Operations(_Model):
+    """Day-to-day facts of care and safety."""
+
+    outdoor_minutes_per_day: Annotated[int, Field(ge=0, le=1440)] | None = None
+    emergency_plans: list[EmergencyHazard] | None = Field(None, description="已制定应急预案的突发事件类型")
+    fire_safety_manager: ShortText | None = Field(None, description="消防安全管理人")
+    public_disclosure: list[DisclosureItem] | None = Field(None, description="已公示的信息")
+    substantiated_maltreatment_incidents: NonNegInt | None = Field(
+        None, description="查实的虐待、歧视、体罚事件数"
+    )
+    last_annual_report_year: Annotated[int, Field(ge=2019, le=2100)] | None = Field(
+        None, description="最近报送年度工作报告的年度"
+    )
+    monitoring: Monitoring | None = None
+
+
+class Attestations(_Model):
+    """Judgements recorded by the inspector (or the provider, for a self-check)."""
+
+    age_appropriate_furnishings: Attestation | None = Field(None, description="家具玩具等适龄且安全环保")
+    responsive_stimulation: Attestation | None = Field(None, description="适宜刺激，支持探索与表达")
+    safe_premises_and_storage: Attestation | None = Field(None, description="场所设备安全，危险物品妥善存放")
+    site_environment: Attestation | None = Field(
+        None, description="场地自然条件良好、交通便利、符合卫生环保要求"
+    )
+
+
+class Incidents(_Model):
+    """Safety incidents and satisfaction (rubric （五）5; kept for later items)."""
+
+    safety_accidents: NonNegInt | None = None
+    satisfaction_percent: Annotated[float, Field(ge=0, le=100)] | None = None
+
+
+class Inspection(_Model):
+    inspection_date: date | None = Field(None, description="检查日期 — the reference date of date rules")
+    inspector: ShortText | None = None
+    evidence_refs: list[ShortText] | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# The record
+# --------------------------------------------------------------------------------------------
+
+
+class Facility(_Model):
+    """托育机构记录 / A childcare facility record."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        title="facility-check facility record",
+        json_schema_extra={"x-schema-version": SCHEMA_VERSION},
+    )
+
+    schema_version: Literal["1.0"] = Field(description="记录格式版本 / record format version")
+    facility_id: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s]+$")]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    uscc: Annotated[str, Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")] | None = (
+        Field(None, description="统一社会信用代码 (GB 32100)")
+    )
+    division_code: Annotated[str, Field(pattern=r"^[1-8][0-9]{5}$")] | None = Field(
+        None, description="所在县级行政区划代码 (GB/T 2260)"
+    )
+    address: ShortText | None = None
+    operator_type: OperatorType | None = None
+    service_types: list[ServiceType] | None = None
+    status: FacilityStatus | None = None
+    registration: Registration | None = None
+    filing: Filing | None = None
+    documents: Documents | None = None
+    premises: Premises | None = None
+    location: Location | None = None
+    building: Building | None = None
+    rooms: list[Room] | None = None
+    outdoor: Outdoor | None = None
+    safety: SafetyInstallations | None = None
+    classes: list[ChildClass] | None = None
+    staff: list[Staff] | None = None
+    meals: Meals | None = None
+    children: Children | None = None
+    systems: Systems | None = None
+    operations: Operations | None = None
+    attestations: Attestations | None = None
+    incidents: Incidents | None = None
+    inspection: Inspection | None = None
+
+    def enrolled_total(self) -> int | None:
+        """Children enrolled over all classes, or None when any class lacks its count."""
+        if not self.classes:
+            return None
+        counts = [c.enrolled for c in self.classes]
+        if any(c is None for c in counts):
+            return None
+        return sum(c for c in counts if c is not None)
+
+
+def facility_json_schema() -> dict[str, Any]:
+    """The published JSON Schema (2020-12) of the record, generated from the models."""
+    schema = Facility.model_json_schema(mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://facility-check.example/schemas/facility.schema.json",
+        **schema,
+    }

@@ -1,0 +1,30 @@
+"""Where the catalogue (``standards/``) and the schemas (``schemas/``) are.
+
+In an installed wheel they ship as ``facility_check/_data/{standards,schemas}``; in a source
+checkout they are read from the top of the repository. The same files either way.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+
+@cache
+def data_dir(name: str) -> Path:
+    packaged = Path(__file__).parent / "_data" / name
+    if packaged.is_dir():
+        return packaged
+    source_tree = Path(__file__).resolve().parents[2] / name
+    if source_tree.is_dir():
+        return source_tree
+    raise FileNotFoundError(f"facility-check data folder {name!r} is missing from the installation")
+
+
+@cache
+def load_schema(filename: str) -> dict[str, Any]:
+    with (data_dir("schemas") / filename).open(encoding="utf-8") as f:
+        schema: dict[str, Any] = json.load(f)
+    return schema

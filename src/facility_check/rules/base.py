@@ -1,0 +1,125 @@
+"""What a predicate gets and what it returns.
+
+A predicate is a generator ``(facility, params, ctx) -> Iterator[Check]``: one ``Check`` per
+sub-requirement it examined. It never prints, reads files or decides exit codes; the engine
+aggregates the checks into the article's status and stamps code, title and citation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from ..problems import Text
+
+if TYPE_CHECKING:
+    from ..record import Facility
+
+
+class Status(StrEnum):
+    met = "met"
+    unmet = "unmet"
+    unknown = "unknown"
+    not_applicable = "not_applicable"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """The outcome of one sub-requirement, with the facts it rests on."""
+
+    status: Status
+    message: Text  # what was found and, when not met, what to do
+    paths: tuple[str, ...] = ()  # JSON paths of the facts used
+    measured: Any = None
+    required: Any = None
+
+    def to_dict(self, lang: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"status": str(self.status), "message": self.message(lang), "paths": list(self.paths)}
+        if self.measured is not None:
+            out["measured"] = self.measured
+        if self.required is not None:
+            out["required"] = self.required
+        return out
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a predicate may know beyond the record."""
+
+    as_of: date | None = None
+    # outcomes of other rules that an article points to (e.g. SET-13 → JGJ 39 clauses), by code
+    related: Mapping[str, Status] = field(default_factory=dict)
+    related_evidence: Mapping[str, tuple[Check, ...]] = field(default_factory=dict)
+    # siting verdict when hazard layers were given: "compliant" | "noncompliant" | "unknown"
+    siting_verdict: str | None = None
+    siting_summary: Text | None = None
+
+
+Params = Mapping[str, Any]
+Predicate = Callable[["Facility", Params, Context], Iterator[Check]]
+
+
+def met(zh: str, en: str, *paths: str, measured: Any = None, required: Any = None) -> Check:
+    return Check(Status.met, Text(zh, en), tuple(paths), measured, required)
+
+
+def unmet(zh: str, en: str, *paths: str, measured: Any = None, required: Any = None) -> Check:
+    return Check(Status.unmet, Text(zh, en), tuple(paths), measured, required)
+
+
+def unknown(zh: str, en: str, *paths: str, required: Any = None) -> Check:
+    return Check(Status.unknown, Text(zh, en), tuple(paths), None, required)
+
+
+def not_applicable(zh: str, en: str, *paths: str) -> Check:
+    return Check(Status.not_applicable, Text(zh, en), tuple(paths))
+
+
+def aggregate(checks: tuple[Check, ...]) -> Status:
+    """Article status from its checks: one failed sub-requirement makes the article unmet."""
+    statuses = {c.status for c in checks}
+    if Status.unmet in statuses:
+        return Status.unmet
+    if Status.unknown in statuses:
+        return Status.unknown
+    if statuses and statuses <= {Status.not_applicable}:
+        return Status.not_applicable
+    return Status.met
+
+
+def age_days(when: date, as_of: date) -> int:
+    return (as_of - when).days
+
+
+def recent(
+    when: date | None, as_of: date | None, max_days: int, path: str, what_zh: str, what_en: str
+) -> Check:
+    """A check that ``when`` lies within ``max_days`` before the reference date."""
+    if when is None:
+        return unknown(f"未提供{what_zh}日期", f"no date given for {what_en}", path, required=f"<= {max_days} days")
+    if as_of is None:
+        return unknown(
+            "缺少参考日期（检查日期或 --as-of），无法判断时效",
+            "no reference date (inspection date or --as-of): cannot judge how recent",
+            path,
+            required=f"<= {max_days} days",
+        )
+    days = age_days(when, as_of)
+    if days <= max_days:
+        return met(
+            f"{what_zh}：{when.isoformat()}（{days} 天前）",
+            f"{what_en}: {when.isoformat()} ({days} days ago)",
+            path,
+            measured=days,
+            required=f"<= {max_days}",
+        )
+    return unmet(
+        f"{what_zh}已过期：{when.isoformat()}（{days} 天前，超过 {max_days} 天）",
+        f"{what_en} is out of date: {when.isoformat()} ({days} days ago, more than {max_days})",
+        path,
+        measured=days,
+        required=f"<= {max_days}",
+    )
