@@ -135,7 +135,7 @@ def _schema_problem(source: str, error: ValidationError) -> Problem:
         en = f"unknown field {extra!r} (not part of the record format; a typo?)" + (
             f" Did you mean {hint!r}?" if hint else ""
         )
-        expected, found_text = (hint or "a known field"), extra
+        expected, found_text = hint, extra
     elif kind == "type":
         want = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         expected = " | ".join(str(w) for w in want)
@@ -226,25 +226,47 @@ def _walk_dates(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _walk_dates(child, f"{path}[{index}]")
 
 
-def semantic_problems(source: str, facility: Facility, data: Any, today: date) -> list[Problem]:
+def _get(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _iso(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def raw_problems(source: str, data: Any, today: date) -> list[Problem]:
+    """Checks that read the raw data, so they run even when the schema found other errors."""
     out: list[Problem] = []
-    if facility.uscc is not None and not uscc.is_valid(facility.uscc):
+    if not isinstance(data, dict):
+        return out
+    code = data.get("uscc")
+    if isinstance(code, str) and len(code) == 18 and all(ch in uscc.ALPHABET for ch in code) and not uscc.is_valid(code):
+        want = uscc.check_character(code[:17])
         out.append(
             _err(
                 source,
                 "$.uscc",
                 "uscc.check_digit",
-                f"统一社会信用代码校验位错误：按 GB 32100 第 18 位应为 {uscc.check_character(facility.uscc[:17])!r}",
-                f"统一社会信用代码 check digit is wrong: by GB 32100 the 18th character should be "
-                f"{uscc.check_character(facility.uscc[:17])!r}",
-                expected=uscc.check_character(facility.uscc[:17]),
-                found=facility.uscc[17],
+                f"统一社会信用代码校验位错误：按 GB 32100 第 18 位应为 {want!r}，实际为 {code[17]!r}",
+                f"统一社会信用代码 check digit is wrong: by GB 32100 the 18th character should be {want!r}, not {code[17]!r}",
+                expected=want,
+                found=code[17],
             )
         )
-
-    inspection_date = facility.inspection.inspection_date if facility.inspection else None
+    inspection_date = _iso(_get(data, "inspection", "inspection_date"))
     for path, iso in _walk_dates(data, "$"):
-        when = date.fromisoformat(iso)
+        when = _iso(iso)
+        if when is None:
+            continue  # malformed dates are the schema's business
         if when > today:
             out.append(
                 _err(
@@ -270,9 +292,8 @@ def semantic_problems(source: str, facility: Facility, data: Any, today: date) -
                     found=iso,
                 )
             )
-
-    premises = facility.premises
-    if premises and premises.lease_start and premises.lease_end and premises.lease_end <= premises.lease_start:
+    start, end = _iso(_get(data, "premises", "lease_start")), _iso(_get(data, "premises", "lease_end"))
+    if start is not None and end is not None and end <= start:
         out.append(
             _err(
                 source,
@@ -280,11 +301,50 @@ def semantic_problems(source: str, facility: Facility, data: Any, today: date) -
                 "lease.order",
                 "租赁结束日期不晚于开始日期",
                 "lease_end is not after lease_start",
-                expected=f"> {premises.lease_start.isoformat()}",
-                found=premises.lease_end.isoformat(),
+                expected=f"> {start.isoformat()}",
+                found=end.isoformat(),
             )
         )
+    out.extend(_coordinate_problems(source, _get(data, "location")))
+    return out
 
+
+def _coordinate_problems(source: str, loc: Any) -> Iterator[Problem]:
+    if not isinstance(loc, dict):
+        return
+    lon, lat = loc.get("longitude"), loc.get("latitude")
+    numeric = (int, float)
+    if not isinstance(lon, numeric) or not isinstance(lat, numeric) or isinstance(lon, bool) or isinstance(lat, bool):
+        return
+    if _in_china(lon, lat):
+        return
+    if _in_china(lat, lon):
+        yield _err(
+            source,
+            "$.location",
+            "location.swapped",
+            f"经纬度疑似填反：({lon}, {lat}) 不在中国境内，交换后 ({lat}, {lon}) 在境内",
+            f"longitude and latitude look swapped: ({lon}, {lat}) is outside China, ({lat}, {lon}) is inside",
+            severity=Severity.warning,
+            expected="longitude 73–135, latitude 4–54",
+            found=f"longitude {lon}, latitude {lat}",
+        )
+    else:
+        yield _err(
+            source,
+            "$.location",
+            "location.outside_china",
+            f"坐标 ({lon}, {lat}) 不在中国境内，请核对",
+            f"coordinates ({lon}, {lat}) are outside China; please check them",
+            severity=Severity.warning,
+            expected="longitude 73–135, latitude 4–54",
+            found=f"longitude {lon}, latitude {lat}",
+        )
+
+
+def semantic_problems(source: str, facility: Facility) -> list[Problem]:
+    """Checks that need the parsed record (references between parts of it, geometry)."""
+    out: list[Problem] = []
     out.extend(_location_problems(source, facility))
     out.extend(_reference_problems(source, facility))
     return out
@@ -304,32 +364,6 @@ def _location_problems(source: str, facility: Facility) -> Iterator[Problem]:
             "longitude and latitude must be given together",
             expected="both",
         )
-        return
-    if loc.longitude is not None and loc.latitude is not None:
-        lon, lat = loc.longitude, loc.latitude
-        if not _in_china(lon, lat):
-            if _in_china(lat, lon):
-                yield _err(
-                    source,
-                    "$.location",
-                    "location.swapped",
-                    f"经纬度疑似填反：({lon}, {lat}) 不在中国境内，交换后 ({lat}, {lon}) 在境内",
-                    f"longitude and latitude look swapped: ({lon}, {lat}) is outside China, ({lat}, {lon}) is inside",
-                    severity=Severity.warning,
-                    expected="longitude 73–135, latitude 4–54",
-                    found=f"longitude {lon}, latitude {lat}",
-                )
-            else:
-                yield _err(
-                    source,
-                    "$.location",
-                    "location.outside_china",
-                    f"坐标 ({lon}, {lat}) 不在中国境内，请核对",
-                    f"coordinates ({lon}, {lat}) are outside China; please check them",
-                    severity=Severity.warning,
-                    expected="longitude 73–135, latitude 4–54",
-                    found=f"longitude {lon}, latitude {lat}",
-                )
     if loc.site_boundary is not None:
         yield from _boundary_problems(source, loc.site_boundary.model_dump())
 
@@ -468,6 +502,7 @@ def _reference_problems(source: str, facility: Facility) -> Iterator[Problem]:
 
 def validate_raw(raw: RawRecord, today: date) -> ValidatedRecord:
     problems = list(raw.warnings)
+    problems.extend(raw_problems(raw.source, raw.data, today))
     errors = schema_problems(raw.source, raw.data)
     if errors:
         return ValidatedRecord(raw.source, None, sorted_problems(problems + errors), raw.data)
@@ -480,7 +515,7 @@ def validate_raw(raw: RawRecord, today: date) -> ValidatedRecord:
                 _err(raw.source, path, "model." + item["type"], f"不符合记录格式：{item['msg']}", item["msg"])
             )
         return ValidatedRecord(raw.source, None, sorted_problems(problems), raw.data)
-    problems.extend(semantic_problems(raw.source, facility, raw.data, today))
+    problems.extend(semantic_problems(raw.source, facility))
     usable = not any(p.severity == Severity.error for p in problems)
     return ValidatedRecord(raw.source, facility if usable else None, sorted_problems(problems), raw.data)
 

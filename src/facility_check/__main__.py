@@ -1,0 +1,5 @@
+"""``python -m facility_check``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,297 @@
+"""The ``facility-check`` command line.
+
+Exit codes: 0 compliant / ok, 1 findings, 2 usage or input errors. Every ``--format`` choice
+comes from a renderer registry. Output is deterministic: same input, same bytes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
+
+import click
+import typer
+
+from . import __version__
+from .catalogue import Catalogue, CatalogueError
+from .catalogue import load as load_catalogue
+from .engine import Options, evaluate
+from .loading import iter_sources
+from .problems import Problem, Severity, Text
+from .record import Facility
+from .render.base import dump_json
+from .render.catalogue import CATALOGUE_REPORTERS
+from .render.facility import FACILITY_REPORTERS, SELFCHECK_REPORTERS
+from .render.validation import VALIDATION_REPORTERS, problem_line
+from .report import FacilityReport
+from .validate import ValidatedRecord, validate_items
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+SCHEMAS = {
+    "facility": "facility.schema.json",
+    "hazards": "hazards.schema.json",
+    "overlay": "overlay.schema.json",
+    "catalogue": "catalogue.schema.json",
+}
+
+app = typer.Typer(
+    name="facility-check",
+    help="检查托育机构是否符合《托育机构设置标准（试行）》《托育机构管理规范（试行）》及建筑设计规范，并计算服务质量得分。\n\n"
+    "Checks childcare facilities against the national standards and computes the district 服务质量 score.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _choices(names: Iterable[str]) -> Any:
+    """A Literal of a registry's names: --format choices come from the registry itself."""
+    return Literal[tuple(sorted(names))]
+
+
+if TYPE_CHECKING:
+    FacilityFormat = ValidationFormat = SelfCheckFormat = CatalogueFormat = SchemaName = str
+else:
+    FacilityFormat = _choices(FACILITY_REPORTERS)
+    ValidationFormat = _choices(VALIDATION_REPORTERS)
+    SelfCheckFormat = _choices(SELFCHECK_REPORTERS)
+    CatalogueFormat = _choices(CATALOGUE_REPORTERS)
+    SchemaName = _choices(SCHEMAS)
+
+LangOpt = Annotated[Literal["zh", "en"], typer.Option("--lang", help="输出语言 / output language")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="参考日期 YYYY-MM-DD（默认取记录的检查日期）/ reference date (default: the inspection date)"),
+]
+OverlayOpt = Annotated[
+    str | None, typer.Option("--overlay", help="省/区地方规则 YAML / province or district overlay (YAML)")
+]
+HazardsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--hazards", help="危险源图层 GeoJSON（可多次指定）/ hazard layer, GeoJSON (repeatable)"),
+]
+OutOpt = Annotated[str | None, typer.Option("--out", help="写入文件而不是标准输出 / write to a file, not stdout")]
+
+
+def _fail(problems: Sequence[Problem], lang: str) -> NoReturn:
+    for p in problems:
+        sys.stderr.write(problem_line(p, lang) + "\n")
+    raise typer.Exit(EXIT_INPUT)
+
+
+def _usage(zh: str, en: str, lang: str, source: str = "<command line>") -> NoReturn:
+    _fail([Problem(source=source, path="$", code="usage", message=Text(zh, en))], lang)
+
+
+def _as_of(value: str | None, lang: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _usage(f"--as-of 不是有效日期：{value!r}（应为 YYYY-MM-DD）", f"--as-of is not a valid date: {value!r} (expected YYYY-MM-DD)", lang)
+
+
+def _catalogue(overlay: str | None, lang: str) -> Catalogue:
+    try:
+        return load_catalogue(overlay)
+    except CatalogueError as exc:
+        _fail(exc.problems, lang)
+
+
+def _emit(text: str | bytes, out: str | None) -> None:
+    if out is not None:
+        path = Path(out)
+        try:
+            if isinstance(text, bytes):
+                path.write_bytes(text)
+            else:
+                path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
+        return
+    if isinstance(text, bytes):
+        sys.stdout.buffer.write(text)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+    sys.stdout.flush()
+
+
+def _validated(files: Iterable[str], as_of: date | None) -> list[ValidatedRecord]:
+    # Event dates may not lie after the reference date; without --as-of that is today (validation only).
+    today = as_of or date.today()
+    return list(validate_items(iter_sources(list(files)), today))
+
+
+def _reports(
+    records: Sequence[ValidatedRecord],
+    catalogue: Catalogue,
+    options: Options,
+    hazards: list[str] | None,
+    lang: str,
+) -> list[FacilityReport]:
+    siting_index = _hazard_index(hazards, catalogue, lang)
+    reports = []
+    for v in records:
+        if not v.ok or v.facility is None:
+            continue
+        warnings = tuple(p for p in v.problems if p.severity == Severity.warning)
+        siting = siting_index.evaluate(v.facility) if siting_index is not None else None
+        reports.append(evaluate(v.facility, catalogue, options, source=v.source, siting=siting, warnings=warnings))
+    return reports
+
+
+def _hazard_index(hazards: list[str] | None, catalogue: Catalogue, lang: str):  # type: ignore[no-untyped-def]
+    if not hazards:
+        return None
+    from .siting import HazardError, SitingIndex, load_layers
+
+    try:
+        layers = load_layers(hazards)
+    except HazardError as exc:
+        _fail(exc.problems, lang)
+    return SitingIndex(layers, catalogue)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[str], typer.Argument(help="JSON / JSON Lines 文件、目录，或 - 表示标准输入")],
+    fmt: Annotated[ValidationFormat, typer.Option("--format")] = "text",
+    lang: LangOpt = "zh",
+    as_of: AsOfOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """校验记录格式 / Validate facility records: every problem, located by file and JSON path."""
+    records = _validated(files, _as_of(as_of, lang))
+    _emit(VALIDATION_REPORTERS[fmt]().render(records, lang), out)
+    raise typer.Exit(EXIT_OK if all(v.ok for v in records) else EXIT_INPUT)
+
+
+@app.command()
+def check(
+    files: Annotated[list[str], typer.Argument(help="机构记录（JSON / JSON Lines / 目录 / -）")],
+    overlay: OverlayOpt = None,
+    as_of: AsOfOpt = None,
+    hazards: HazardsOpt = None,
+    fmt: Annotated[FacilityFormat, typer.Option("--format")] = "text",
+    lang: LangOpt = "zh",
+    assume_unknown_met: Annotated[
+        bool, typer.Option("--assume-unknown-met", help="按未知项均符合计分（仅供自查参考）/ best case: unknowns as met")
+    ] = False,
+    out: OutOpt = None,
+) -> None:
+    """逐条检查 / Check facilities article by article; exit 0 compliant, 1 findings, 2 input errors."""
+    when = _as_of(as_of, lang)
+    catalogue = _catalogue(overlay, lang)
+    records = _validated(files, when)
+    rejected = [v for v in records if not v.ok]
+    reports = _reports(records, catalogue, Options(as_of=when, assume_unknown_met=assume_unknown_met), hazards, lang)
+    if not reports:
+        _emit(VALIDATION_REPORTERS["json" if fmt == "json" else "text"]().render(rejected, lang), out)
+        raise typer.Exit(EXIT_INPUT)
+    _emit(FACILITY_REPORTERS[fmt]().render(reports, rejected, lang), out)
+    if rejected:
+        raise typer.Exit(EXIT_INPUT)
+    raise typer.Exit(EXIT_FINDINGS if any(r.exit_findings() for r in reports) else EXIT_OK)
+
+
+@app.command("self-check")
+def self_check(
+    files: Annotated[list[str], typer.Argument(help="机构记录 / facility record(s)")],
+    overlay: OverlayOpt = None,
+    as_of: AsOfOpt = None,
+    hazards: HazardsOpt = None,
+    fmt: Annotated[SelfCheckFormat, typer.Option("--format")] = "text",
+    lang: LangOpt = "zh",
+    out: OutOpt = None,
+) -> None:
+    """机构自查 / The provider's view: what to fix or supply, first things first."""
+    when = _as_of(as_of, lang)
+    catalogue = _catalogue(overlay, lang)
+    records = _validated(files, when)
+    rejected = [v for v in records if not v.ok]
+    reports = _reports(records, catalogue, Options(as_of=when), hazards, lang)
+    if not reports:
+        _emit(VALIDATION_REPORTERS["json" if fmt == "json" else "text"]().render(rejected, lang), out)
+        raise typer.Exit(EXIT_INPUT)
+    _emit(SELFCHECK_REPORTERS[fmt]().render(reports, rejected, lang), out)
+    if rejected:
+        raise typer.Exit(EXIT_INPUT)
+    raise typer.Exit(EXIT_FINDINGS if any(r.exit_findings() for r in reports) else EXIT_OK)
+
+
+@app.command()
+def explain(
+    code: Annotated[str, typer.Argument(help="条款代码，如 SET-19、MGT-32、DES-JGJ39-4.1.9")],
+    fmt: Annotated[CatalogueFormat, typer.Option("--format")] = "text",
+    lang: LangOpt = "zh",
+    overlay: OverlayOpt = None,
+) -> None:
+    """解释条款 / What an article requires, why, its parameters and examples."""
+    catalogue = _catalogue(overlay, lang)
+    article = catalogue.get(code.strip())
+    if article is None:
+        import difflib
+
+        close = difflib.get_close_matches(code.upper(), [a.code for a in catalogue.articles], n=3, cutoff=0.6)
+        hint_zh = f"；是否应为 {', '.join(close)}？" if close else "；用 facility-check standards 查看全部代码"
+        hint_en = f"; did you mean {', '.join(close)}?" if close else "; see facility-check standards for every code"
+        _usage(f"未知的条款代码 {code!r}{hint_zh}", f"unknown article code {code!r}{hint_en}", lang)
+    _emit(CATALOGUE_REPORTERS[fmt]().explain(article, catalogue, lang), None)
+
+
+@app.command()
+def standards(
+    fmt: Annotated[CatalogueFormat, typer.Option("--format")] = "text",
+    lang: LangOpt = "zh",
+    overlay: OverlayOpt = None,
+) -> None:
+    """列出条款目录 / List the article catalogue (both standards and the design rules)."""
+    catalogue = _catalogue(overlay, lang)
+    _emit(CATALOGUE_REPORTERS[fmt]().listing(catalogue.articles, catalogue, lang), None)
+
+
+@app.command()
+def schema(
+    name: Annotated[SchemaName, typer.Argument(help="which schema")] = "facility",
+) -> None:
+    """打印 JSON Schema / Print a published JSON Schema (default: the facility record)."""
+    from .resources import load_schema
+
+    _emit(dump_json(load_schema(SCHEMAS[name])), None)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"facility-check {__version__}\n")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="show the version and exit")
+    ] = False,
+) -> None:
+    """facility-check"""
+
+
+def main() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            try:
+                stream.reconfigure(encoding="utf-8")
+            except (ValueError, OSError):  # pragma: no cover - exotic streams
+                pass
+    app()
+
+
+__all__ = ["Facility", "app", "main"]

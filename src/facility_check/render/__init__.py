@@ -1,0 +1,1 @@
+"""Renderers: one registry per kind of result; CLI --format choices come from them."""
