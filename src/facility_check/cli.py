@@ -25,8 +25,11 @@ from .record import Facility
 from .render.base import dump_json
 from .render.catalogue import CATALOGUE_REPORTERS
 from .render.facility import FACILITY_REPORTERS, SELFCHECK_REPORTERS
+from .render.district import DISTRICT_REPORTERS, csv_text, tables
+from .render.siting import SITING_REPORTERS
 from .render.validation import VALIDATION_REPORTERS, problem_line
 from .report import FacilityReport
+from .siting import HazardError, SitingIndex, load_layers
 from .validate import ValidatedRecord, validate_items
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -55,11 +58,14 @@ def _choices(names: Iterable[str]) -> Any:
 
 if TYPE_CHECKING:
     FacilityFormat = ValidationFormat = SelfCheckFormat = CatalogueFormat = SchemaName = str
+    DistrictFormat = SitingFormat = str
 else:
     FacilityFormat = _choices(FACILITY_REPORTERS)
     ValidationFormat = _choices(VALIDATION_REPORTERS)
     SelfCheckFormat = _choices(SELFCHECK_REPORTERS)
     CatalogueFormat = _choices(CATALOGUE_REPORTERS)
+    DistrictFormat = _choices(DISTRICT_REPORTERS)
+    SitingFormat = _choices(SITING_REPORTERS)
     SchemaName = _choices(SCHEMAS)
 
 LangOpt = Annotated[Literal["zh", "en"], typer.Option("--lang", help="输出语言 / output language")]
@@ -139,26 +145,35 @@ def _reports(
     lang: str,
 ) -> list[FacilityReport]:
     siting_index = _hazard_index(hazards, catalogue, lang)
+    usable = [v.facility for v in records if v.ok and v.facility is not None]
+    sitings = iter(siting_index.evaluate_many(usable)) if siting_index is not None else None
     reports = []
     for v in records:
         if not v.ok or v.facility is None:
             continue
         warnings = tuple(p for p in v.problems if p.severity == Severity.warning)
-        siting = siting_index.evaluate(v.facility) if siting_index is not None else None
+        siting = next(sitings) if sitings is not None else None
         reports.append(evaluate(v.facility, catalogue, options, source=v.source, siting=siting, warnings=warnings))
     return reports
 
 
-def _hazard_index(hazards: list[str] | None, catalogue: Catalogue, lang: str):  # type: ignore[no-untyped-def]
+def _hazard_index(
+    hazards: list[str] | None, catalogue: Catalogue, lang: str, *, allow_rejected: bool = False
+) -> SitingIndex | None:
+    """Load hazard layers; a feature that cannot be used is an input error unless allowed."""
     if not hazards:
         return None
-    from .siting import HazardError, SitingIndex, load_layers
-
     try:
         layers = load_layers(hazards)
+        index = SitingIndex(layers, catalogue)
     except HazardError as exc:
         _fail(exc.problems, lang)
-    return SitingIndex(layers, catalogue)
+    for p in layers.problems:
+        if p.severity == Severity.warning or allow_rejected:
+            sys.stderr.write(problem_line(p, lang) + "\n")
+    if layers.rejected and not allow_rejected:
+        _fail(layers.rejected, lang)
+    return index
 
 
 @app.command()
@@ -226,6 +241,108 @@ def self_check(
     if rejected:
         raise typer.Exit(EXIT_INPUT)
     raise typer.Exit(EXIT_FINDINGS if any(r.exit_findings() for r in reports) else EXIT_OK)
+
+
+@app.command()
+def siting(
+    files: Annotated[list[str], typer.Argument(help="机构记录 / facility record(s)")],
+    hazards: Annotated[list[str], typer.Option("--hazards", help="危险源图层 GeoJSON（可多次指定）/ hazard layer (repeatable)")],
+    overlay: OverlayOpt = None,
+    fmt: Annotated[SitingFormat, typer.Option("--format")] = "text",
+    lang: LangOpt = "zh",
+    out: OutOpt = None,
+) -> None:
+    """选址测距 / Distances from hazards in true metres; geojson and svg show them on a map."""
+    catalogue = _catalogue(overlay, lang)
+    index = _hazard_index(hazards, catalogue, lang)
+    assert index is not None
+    records = _validated(files, None)
+    rejected = [v for v in records if not v.ok]
+    usable = [v.facility for v in records if v.ok and v.facility is not None]
+    for v in rejected:
+        for p in v.problems:
+            sys.stderr.write(problem_line(p, lang) + "\n")
+    if not usable:
+        raise typer.Exit(EXIT_INPUT)
+    results = index.evaluate_many(usable)
+    drawings = [index.drawing(f, r) for f, r in zip(usable, results, strict=True)]
+    _emit(SITING_REPORTERS[fmt]().render(drawings, lang), out)
+    if rejected:
+        raise typer.Exit(EXIT_INPUT)
+    raise typer.Exit(EXIT_OK if all(r.verdict == "compliant" for r in results) else EXIT_FINDINGS)
+
+
+@app.command()
+def district(
+    inputs: Annotated[list[str], typer.Argument(help="目录、JSON Lines、JSON 数组（可多个）/ directories, JSON Lines, JSON arrays")],
+    hazards: HazardsOpt = None,
+    overlay: OverlayOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: Annotated[DistrictFormat, typer.Option("--format")] = "text",
+    out: OutOpt = None,
+    lang: LangOpt = "zh",
+    allow_incomplete: Annotated[
+        bool, typer.Option("--allow-incomplete", help="接受不完整结果（有无法评估的记录时仍以 0/1 退出）/ accept an incomplete result")
+    ] = False,
+) -> None:
+    """辖区服务质量得分 / The district's 15-point 服务质量 section, with everything a reviewer needs."""
+    from .district import compute
+
+    when = _as_of(as_of, lang)
+    catalogue = _catalogue(overlay, lang)
+    index = _hazard_index(hazards, catalogue, lang, allow_rejected=True)
+    reporter = DISTRICT_REPORTERS[fmt]()
+    if reporter.binary and out is None and sys.stdout.isatty():
+        _usage("xlsx 为二进制格式，请用 --out 指定输出文件", "xlsx is binary: give an output file with --out", lang)
+    with _progress(lang) as advance:
+        result = compute(
+            iter_sources(list(inputs)),
+            catalogue,
+            Options(as_of=when),
+            siting_index=index,
+            hazard_problems=list(index.layers.problems) if index is not None else [],
+            allow_incomplete=allow_incomplete,
+            today=when or date.today(),
+            progress=advance,
+        )
+    _emit(reporter.render(result, lang), out)
+    if out is not None and fmt == "csv":
+        stem = Path(out).with_suffix("")
+        for name, rows in tables(result, lang).items():
+            if name != "facilities":
+                Path(f"{stem}-{name}.csv").write_text(csv_text(rows), encoding="utf-8")
+    if result.evaluated == 0:
+        sys.stderr.write(("辖区没有可评估的机构：没有得分\n" if lang == "zh" else "no facility could be evaluated: the district has no score\n"))
+    elif not result.complete and not allow_incomplete:
+        sys.stderr.write(
+            "结果不完整：有记录或危险源要素无法使用（见报告）；如确认接受，请加 --allow-incomplete\n"
+            if lang == "zh"
+            else "incomplete result: some records or hazard features could not be used (see the report); "
+            "add --allow-incomplete to accept it\n"
+        )
+    raise typer.Exit(result.exit_code())
+
+
+class _progress:
+    """A progress bar on stderr when it is a terminal; silent otherwise (deterministic output)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not sys.stderr.isatty():
+            return None
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed}"), TimeElapsedColumn(), transient=True)
+        self.bar.__enter__()
+        task = self.bar.add_task("评估机构" if self.lang == "zh" else "facilities", total=None)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 @app.command()

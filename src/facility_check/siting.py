@@ -383,6 +383,35 @@ class SitingIndex:
                 results[i] = self._result(facilities[i], fgeom, located[i][1], pairs[i], projected_h)
         return [r for r in results if r is not None]
 
+    def drawing(self, facility: Facility, result: SitingResult) -> Any:
+        """The geometries behind a result, for the GeoJSON and SVG renderers."""
+        from .render.siting import SitingDrawing
+
+        geom, _ = facility_geometry(facility)
+        if geom is None:
+            return SitingDrawing(facility.facility_id, facility.name, result, None, None, ())
+        c = geom.centroid
+        lon0, lat0 = round(c.x, 6), round(c.y, 6)
+        to_wgs = Transformer.from_crs(_local_transformer(lon0, lat0).target_crs, "EPSG:4326", always_xy=True)
+
+        def back(g: BaseGeometry) -> BaseGeometry:
+            def fn(coords: np.ndarray) -> np.ndarray:
+                x, y = to_wgs.transform(coords[:, 0], coords[:, 1])
+                return np.column_stack([x, y])
+
+            return shapely.transform(g, fn)
+
+        by_id = {(h.layer, h.id): i for i, h in enumerate(self.layers.hazards)}
+        facility_m = project(geom, lon0, lat0)
+        hazards = []
+        for f in result.findings:
+            i = by_id[(f.layer, f.hazard_id)]
+            hazard_wgs = self.geoms[i]
+            hazard_m = project(hazard_wgs, lon0, lat0)
+            buffer_m = hazard_m.buffer(f.required_m, quad_segs=32) if f.required_m > 0 else hazard_m
+            hazards.append((f, hazard_wgs, back(buffer_m), hazard_m, buffer_m))
+        return SitingDrawing(facility.facility_id, facility.name, result, geom, facility_m, tuple(hazards))
+
     def _result(self, facility: Facility, fgeom: BaseGeometry, measured_from: str | None, candidates: list[int], projected: dict[int, BaseGeometry]) -> SitingResult:
         users = _users(facility)
         findings: list[SitingFinding] = []

@@ -1,0 +1,361 @@
+"""The district 服务质量 section (Liaoning rubric （六）, 15 points), per ``shared/standards/scoring.md``.
+
+Records are streamed in chunks: each chunk is validated, its siting measured in one batch, each
+facility evaluated and reduced to a compact row (scores, verdicts, codes) — full evidence is not
+kept, so memory stays bounded for JSON Lines input of any length.
+
+Items:
+1. siting — 2.5 when every facility's siting is compliant, 0 when any is not, unknown otherwise;
+2. design — the same over the design verdicts;
+3. setup standard — the exact mean of the facility scores;
+4. management norms — the same.
+Display values are rounded half-up to two decimals; the total is the rounded sum of the
+unrounded items.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from .catalogue import Catalogue, OverlayInfo
+from .engine import Options, evaluate
+from .loading import LoadItem
+from .problems import Problem, Severity, Text
+from .report import FacilityReport
+from .rules.base import Status
+from .scoring import DESIGN_POINTS, SITING_POINTS, mean, round_half_up
+from .validate import ValidatedRecord, validate_items
+
+CHUNK = 2000
+_INDEX = re.compile(r"\[\d+\]")
+
+
+@dataclass(frozen=True)
+class FacilityRow:
+    """What the district keeps of one facility."""
+
+    facility_id: str
+    name: str
+    source: str
+    setup: Decimal
+    management: Decimal
+    setup_unmet: tuple[str, ...]
+    setup_unknown: tuple[str, ...]
+    management_unmet: tuple[str, ...]
+    management_unknown: tuple[str, ...]
+    siting: str | None  # compliant | noncompliant | unknown | None (no layers)
+    siting_failures: tuple[Text, ...]
+    siting_reason: Text | None
+    design: str
+    design_failures: tuple[tuple[str, Text], ...]
+    design_missing: tuple[str, ...]
+    missing_facts: tuple[str, ...]
+
+    def to_dict(self, lang: str) -> dict[str, Any]:
+        return {
+            "facility_id": self.facility_id,
+            "name": self.name,
+            "source": self.source,
+            "setup": float(self.setup),
+            "management": float(self.management),
+            "setup_unmet": list(self.setup_unmet),
+            "setup_unknown": list(self.setup_unknown),
+            "management_unmet": list(self.management_unmet),
+            "management_unknown": list(self.management_unknown),
+            "siting": self.siting,
+            "siting_failures": [t(lang) for t in self.siting_failures],
+            "design": self.design,
+            "design_failures": [{"code": c, "message": t(lang)} for c, t in self.design_failures],
+            "design_missing_facts": list(self.design_missing),
+        }
+
+
+def row_from_report(r: FacilityReport) -> FacilityRow:
+    def codes(std: str, status: Status) -> tuple[str, ...]:
+        return tuple(x.code for x in r.ordered_articles() if x.article.document.id == std and x.counts and x.status == status)
+
+    missing = sorted(
+        {
+            _INDEX.sub("[]", path)
+            for x in (*r.articles, *r.design.findings)
+            if x.status == Status.unknown and (x.counts or x.article.strength == "shall")
+            for c in x.checks
+            if c.status == Status.unknown
+            for path in c.paths
+        }
+    )
+    siting = r.siting
+    return FacilityRow(
+        facility_id=r.facility_id,
+        name=r.name,
+        source=r.source,
+        setup=r.scores["setup"].score,
+        management=r.scores["management"].score,
+        setup_unmet=codes("setup", Status.unmet),
+        setup_unknown=codes("setup", Status.unknown),
+        management_unmet=codes("management", Status.unmet),
+        management_unknown=codes("management", Status.unknown),
+        siting=siting.verdict if siting else None,
+        siting_failures=tuple(f.message for f in siting.findings if not f.passed) if siting else (),
+        siting_reason=siting.reason if siting and siting.verdict == "unknown" else None,
+        design=r.design.verdict,
+        design_failures=tuple((x.code, x.summary()) for x in r.design.failed),
+        design_missing=r.design.missing_facts,
+        missing_facts=tuple(missing),
+    )
+
+
+@dataclass(frozen=True)
+class Rejected:
+    source: str
+    facility_id: str | None
+    problems: tuple[Problem, ...]
+
+    def to_dict(self, lang: str) -> dict[str, Any]:
+        return {"source": self.source, "facility_id": self.facility_id, "errors": [p.to_dict(lang) for p in self.problems]}
+
+
+@dataclass
+class DistrictResult:
+    given: int
+    rows: list[FacilityRow]
+    rejected: list[Rejected]
+    siting: Decimal | None
+    design: Decimal | None
+    setup: Fraction | None
+    management: Fraction | None
+    reasons: dict[str, list[Text]]
+    layers: tuple[str, ...]
+    overlay: OverlayInfo | None
+    as_of: date | None
+    allow_incomplete: bool
+    unmet_articles: list[tuple[str, str, str, int]] = field(default_factory=list)  # code, title, title_en, count
+    missing_facts: list[tuple[str, int]] = field(default_factory=list)
+    hazard_problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def evaluated(self) -> int:
+        return len(self.rows)
+
+    @property
+    def complete(self) -> bool:
+        return not self.rejected and self.evaluated > 0 and not self.hazard_rejections
+
+    @property
+    def hazard_rejections(self) -> list[Problem]:
+        return [p for p in self.hazard_problems if p.severity == Severity.error]
+
+    @property
+    def total(self) -> Fraction | None:
+        items = (self.siting, self.design, self.setup, self.management)
+        if any(i is None for i in items):
+            return None
+        return sum((Fraction(i) for i in items if i is not None), Fraction(0))
+
+    def item(self, name: str) -> Fraction | Decimal | None:
+        value: Fraction | Decimal | None = getattr(self, name)
+        return value
+
+    def rounded(self, name: str) -> Decimal | None:
+        value = self.total if name == "total" else self.item(name)
+        return None if value is None else round_half_up(value)
+
+    def exit_code(self) -> int:
+        if self.evaluated == 0:
+            return 2
+        if not self.complete and not self.allow_incomplete:
+            return 2
+        return 0 if self.total is not None and self.total == 15 else 1
+
+    def cost_siting(self) -> list[FacilityRow]:
+        return [r for r in self.rows if r.siting == "noncompliant"]
+
+    def cost_design(self) -> list[FacilityRow]:
+        return [r for r in self.rows if r.design == "noncompliant"]
+
+    def to_dict(self, lang: str) -> dict[str, Any]:
+        def num(name: str) -> float | None:
+            v = self.rounded(name)
+            return None if v is None else float(v)
+
+        def exact(name: str) -> str | None:
+            v = self.total if name == "total" else self.item(name)
+            return None if v is None else str(Fraction(v))
+
+        names = ("siting", "design", "setup", "management", "total")
+        return {
+            "section": {**{n: num(n) for n in names}, "complete": self.complete},
+            "section_exact": {n: exact(n) for n in names},
+            "rounding": "half-up to 2 decimals for display; total = rounded sum of unrounded items",
+            "given": self.given,
+            "evaluated": self.evaluated,
+            "reasons": {k: [t(lang) for t in v] for k, v in sorted(self.reasons.items()) if v},
+            "facilities": [r.to_dict(lang) for r in sorted(self.rows, key=lambda r: r.facility_id)],
+            "rejected": [x.to_dict(lang) for x in sorted(self.rejected, key=lambda x: (x.source, x.facility_id or ""))],
+            "cost_siting": sorted(r.facility_id for r in self.cost_siting()),
+            "cost_design": sorted(r.facility_id for r in self.cost_design()),
+            "unmet_articles": [
+                {"code": code, "title": title if lang == "zh" else title_en, "facilities": n}
+                for code, title, title_en, n in self.unmet_articles
+            ],
+            "missing_facts": [{"path": p, "facilities": n} for p, n in self.missing_facts],
+            "hazard_layers": list(self.layers),
+            "hazard_problems": [p.to_dict(lang) for p in self.hazard_problems],
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "overlay": None if self.overlay is None else {"name": self.overlay.name, "sha256": self.overlay.sha256},
+            "allow_incomplete": self.allow_incomplete,
+        }
+
+
+def _chunks(items: Iterable[ValidatedRecord], size: int) -> Iterator[list[ValidatedRecord]]:
+    chunk: list[ValidatedRecord] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def compute(
+    items: Iterable[LoadItem],
+    catalogue: Catalogue,
+    options: Options,
+    *,
+    siting_index: Any = None,
+    hazard_problems: list[Problem] | None = None,
+    allow_incomplete: bool = False,
+    today: date,
+    progress: Callable[[int], None] | None = None,
+) -> DistrictResult:
+    rows: dict[str, FacilityRow] = {}
+    first_source: dict[str, str] = {}
+    duplicates: dict[str, list[str]] = {}
+    rejected: list[Rejected] = []
+    given = 0
+    for chunk in _chunks(validate_items(items, today), CHUNK):
+        given += len(chunk)
+        usable = [v for v in chunk if v.ok and v.facility is not None]
+        for v in chunk:
+            if not (v.ok and v.facility is not None):
+                rejected.append(Rejected(v.source, v.facility_id, tuple(v.problems)))
+        sitings = siting_index.evaluate_many([v.facility for v in usable]) if siting_index is not None else [None] * len(usable)
+        for v, siting in zip(usable, sitings, strict=True):
+            assert v.facility is not None
+            fid = v.facility.facility_id
+            if fid in first_source:
+                duplicates.setdefault(fid, [first_source[fid]]).append(v.source)
+                continue
+            first_source[fid] = v.source
+            report = evaluate(v.facility, catalogue, options, source=v.source, siting=siting)
+            rows[fid] = row_from_report(report)
+        if progress is not None:
+            progress(len(chunk))
+    for fid, sources in sorted(duplicates.items()):
+        rows.pop(fid, None)
+        for source in sources:
+            others = ", ".join(s for s in sources if s != source)
+            rejected.append(
+                Rejected(
+                    source,
+                    fid,
+                    (
+                        Problem(
+                            source,
+                            "$.facility_id",
+                            "district.duplicate_id",
+                            Text(f"机构编号 {fid!r} 重复，另见 {others}；无法确定以哪条记录为准", f"facility id {fid!r} also appears in {others}; which record counts cannot be decided"),
+                        ),
+                    ),
+                )
+            )
+    return aggregate(list(rows.values()), given, rejected, catalogue, options, siting_index, hazard_problems or [], allow_incomplete)
+
+
+def aggregate(
+    rows: list[FacilityRow],
+    given: int,
+    rejected: list[Rejected],
+    catalogue: Catalogue,
+    options: Options,
+    siting_index: Any,
+    hazard_problems: list[Problem],
+    allow_incomplete: bool,
+) -> DistrictResult:
+    reasons: dict[str, list[Text]] = {"siting": [], "design": [], "setup": [], "management": [], "complete": []}
+    if not rows:
+        for item in ("setup", "management"):
+            reasons[item].append(Text("没有可评估的机构：空辖区没有平均分", "no facility could be evaluated: an empty district has no average"))
+    # item 1
+    siting: Decimal | None
+    if siting_index is None:
+        siting = None
+        reasons["siting"].append(Text("未提供危险源图层（--hazards），无法评估选址", "no hazard layers given (--hazards): siting cannot be assessed"))
+    elif any(r.siting == "noncompliant" for r in rows):
+        siting = Decimal(0)
+    elif not rows or any(r.siting != "compliant" for r in rows):
+        siting = None
+        for r in rows:
+            if r.siting != "compliant":
+                zh = r.siting_reason.zh if r.siting_reason else ""
+                en = r.siting_reason.en if r.siting_reason else ""
+                reasons["siting"].append(Text(f"{r.facility_id}：选址无法判断（{zh}）", f"{r.facility_id}: siting unknown ({en})"))
+    else:
+        siting = SITING_POINTS
+    # item 2
+    design: Decimal | None
+    if any(r.design == "noncompliant" for r in rows):
+        design = Decimal(0)
+    elif not rows or any(r.design != "compliant" for r in rows):
+        design = None
+        for r in rows:
+            if r.design != "compliant":
+                facts = ", ".join(r.design_missing[:8]) + (" …" if len(r.design_missing) > 8 else "")
+                reasons["design"].append(Text(f"{r.facility_id} 缺少事实：{facts}", f"{r.facility_id} lacks facts: {facts}"))
+    else:
+        design = DESIGN_POINTS
+    setup = mean(r.setup for r in rows)
+    management = mean(r.management for r in rows)
+    if rejected:
+        reasons["complete"].append(
+            Text(
+                f"{len(rejected)} 条记录无法评估（见 rejected），平均分仅基于 {len(rows)} / {given} 家机构",
+                f"{len(rejected)} records could not be evaluated (see rejected); means cover {len(rows)} of {given} facilities",
+            )
+        )
+    rejected_hazards = [p for p in hazard_problems if p.severity == Severity.error]
+    if rejected_hazards:
+        reasons["complete"].append(
+            Text(f"危险源图层中有 {len(rejected_hazards)} 个要素无法使用（见 hazard_problems）", f"{len(rejected_hazards)} hazard features could not be used (see hazard_problems)")
+        )
+    unmet = Counter(code for r in rows for code in (*r.setup_unmet, *r.management_unmet))
+    unmet_articles = []
+    for code, n in sorted(unmet.items(), key=lambda kv: (-kv[1], catalogue.get(kv[0]).sort_key() if catalogue.get(kv[0]) else (9,))):
+        a = catalogue.get(code)
+        unmet_articles.append((code, a.title if a else code, a.title_en if a else code, n))
+    missing = Counter(p for r in rows for p in r.missing_facts)
+    return DistrictResult(
+        given=given,
+        rows=rows,
+        rejected=rejected,
+        siting=siting,
+        design=design,
+        setup=setup,
+        management=management,
+        reasons=reasons,
+        layers=tuple(siting_index.layer_names) if siting_index is not None else (),
+        overlay=catalogue.overlay,
+        as_of=options.as_of,
+        allow_incomplete=allow_incomplete,
+        unmet_articles=unmet_articles,
+        missing_facts=sorted(missing.items(), key=lambda kv: (-kv[1], kv[0])),
+        hazard_problems=hazard_problems,
+    )

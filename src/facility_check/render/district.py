@@ -1,0 +1,363 @@
+"""Renderers of the district 服务质量 section: text, JSON, Markdown, HTML, CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+from abc import ABC, abstractmethod
+from typing import ClassVar
+
+from ..district import DistrictResult, FacilityRow
+from .base import dump_json, esc, html_page, label
+
+ITEMS = (
+    ("siting", "1 选址安全适宜", "1 Safe siting", "2.5"),
+    ("design", "2 设计符合规范", "2 Design conforms", "2.5"),
+    ("setup", "3 执行《托育机构设置标准（试行）》", "3 Setup standard", "5"),
+    ("management", "4 执行《托育机构管理规范（试行）》", "4 Management norms", "5"),
+    ("total", "合计", "Total", "15"),
+)
+
+TEXT = {
+    "zh": {
+        "title": "服务质量（辽宁省评估指标体系 （六），15 分）",
+        "given": "机构数：提供 {given} 家，评估 {evaluated} 家",
+        "incomplete": "结果不完整",
+        "complete": "结果完整",
+        "unknown": "无法计算",
+        "rounding": "各项按四舍五入保留两位小数显示；合计为未舍入各项之和再舍入。",
+        "reasons": "说明",
+        "cost_siting": "导致第 1 项失分的机构",
+        "cost_design": "导致第 2 项失分的机构",
+        "unmet": "最常未落实的条款",
+        "facilities": "各机构得分",
+        "missing": "最常缺少的事实",
+        "rejected": "无法评估的记录",
+        "hazards": "危险源图层",
+        "hazard_problems": "危险源图层中无法使用的要素",
+        "col.id": "机构编号",
+        "col.name": "名称",
+        "col.setup": "设置标准",
+        "col.management": "管理规范",
+        "col.siting": "选址",
+        "col.design": "设计",
+        "col.unmet": "未落实条款",
+        "col.unknown": "事实缺失条款",
+        "col.code": "条款",
+        "col.title": "标题",
+        "col.count": "机构数",
+        "col.item": "项目",
+        "col.points": "满分",
+        "col.score": "得分",
+        "col.exact": "精确值",
+        "col.path": "事实（JSON 路径）",
+        "col.source": "来源",
+        "col.errors": "错误",
+        "none": "无",
+        "verdict.none": "未检查",
+        "sign": "填报单位（盖章）：______________　　负责人：__________　　日期：__________",
+    },
+    "en": {
+        "title": "服务质量 — service quality (Liaoning rubric section (6), 15 points)",
+        "given": "Facilities: {given} given, {evaluated} evaluated",
+        "incomplete": "INCOMPLETE result",
+        "complete": "complete result",
+        "unknown": "cannot be computed",
+        "rounding": "Items are shown rounded half-up to two decimals; the total is the rounded sum of the unrounded items.",
+        "reasons": "Notes",
+        "cost_siting": "Facilities that cost item 1",
+        "cost_design": "Facilities that cost item 2",
+        "unmet": "Articles most often unmet",
+        "facilities": "Facility scores",
+        "missing": "Facts most often missing",
+        "rejected": "Records that could not be evaluated",
+        "hazards": "Hazard layers",
+        "hazard_problems": "Hazard features that could not be used",
+        "col.id": "Facility id",
+        "col.name": "Name",
+        "col.setup": "Setup",
+        "col.management": "Management",
+        "col.siting": "Siting",
+        "col.design": "Design",
+        "col.unmet": "Unmet articles",
+        "col.unknown": "Articles with missing facts",
+        "col.code": "Code",
+        "col.title": "Title",
+        "col.count": "Facilities",
+        "col.item": "Item",
+        "col.points": "Points",
+        "col.score": "Score",
+        "col.exact": "Exact",
+        "col.path": "Fact (JSON path)",
+        "col.source": "Source",
+        "col.errors": "Errors",
+        "none": "none",
+        "verdict.none": "not checked",
+        "sign": "Submitted by (seal): ______________    Head: __________    Date: __________",
+    },
+}
+
+
+def t(lang: str, key: str, **kw: object) -> str:
+    return TEXT["en" if lang == "en" else "zh"][key].format(**kw)
+
+
+def _item_rows(d: DistrictResult, lang: str) -> list[tuple[str, str, str, str]]:
+    out = []
+    for name, zh, en, points in ITEMS:
+        value = d.rounded(name)
+        exact = d.total if name == "total" else d.item(name)
+        exact_text = "" if exact is None else _exact(exact)
+        out.append((zh if lang == "zh" else en, points, t(lang, "unknown") if value is None else f"{value:.2f}", exact_text))
+    return out
+
+
+def _exact(value: object) -> str:
+    from fractions import Fraction
+
+    frac = Fraction(value)  # type: ignore[arg-type]
+    return str(frac) if frac.denominator != 1 else str(frac.numerator)
+
+
+def _verdict(lang: str, v: str | None) -> str:
+    return t(lang, "verdict.none") if v is None else label(lang, "verdict." + v)
+
+
+def _row_cells(r: FacilityRow, lang: str) -> list[str]:
+    return [
+        r.facility_id,
+        r.name,
+        f"{r.setup}",
+        f"{r.management}",
+        _verdict(lang, r.siting),
+        _verdict(lang, r.design),
+        " ".join((*r.setup_unmet, *r.management_unmet)),
+        " ".join((*r.setup_unknown, *r.management_unknown)),
+    ]
+
+
+FACILITY_COLUMNS = ("col.id", "col.name", "col.setup", "col.management", "col.siting", "col.design", "col.unmet", "col.unknown")
+
+
+class DistrictReporter(ABC):
+    name: ClassVar[str]
+    binary: ClassVar[bool] = False
+
+    @abstractmethod
+    def render(self, d: DistrictResult, lang: str) -> str | bytes: ...
+
+
+class DistrictText(DistrictReporter):
+    name = "text"
+
+    def render(self, d: DistrictResult, lang: str) -> str:
+        out = [t(lang, "title"), t(lang, "given", given=d.given, evaluated=d.evaluated) + ("　" if lang == "zh" else "  ") + (t(lang, "complete") if d.complete else "!! " + t(lang, "incomplete"))]
+        if d.overlay:
+            out.append(f"{label(lang, 'overlay')}: {d.overlay.name} (sha256 {d.overlay.sha256[:12]}…)")
+        out.append(f"{t(lang, 'hazards')}: {', '.join(d.layers) if d.layers else t(lang, 'none')}")
+        out.append("")
+        width = max(len(row[0]) for row in _item_rows(d, lang)) + 2
+        for item, points, score, exact in _item_rows(d, lang):
+            out.append(f"  {item:<{width}} {score:>8} / {points:<4} {('= ' + exact) if exact and '/' in exact else ''}")
+        out.append(t(lang, "rounding"))
+        notes = [x for v in d.reasons.values() for x in v]
+        if notes:
+            out += ["", t(lang, "reasons") + ":"] + [f"  - {x(lang)}" for x in notes]
+        for key, rows in (("cost_siting", d.cost_siting()), ("cost_design", d.cost_design())):
+            if rows:
+                out += ["", t(lang, key) + ":"]
+                for r in sorted(rows, key=lambda r: r.facility_id):
+                    out.append(f"  {r.facility_id} {r.name}")
+                    msgs = [m(lang) for m in r.siting_failures] if key == "cost_siting" else [f"{c}: {m(lang)}" for c, m in r.design_failures]
+                    out += [f"    · {m}" for m in msgs]
+        if d.unmet_articles:
+            out += ["", t(lang, "unmet") + ":"]
+            out += [f"  {code:<8} {title}  ×{n}" for code, title, title_en, n in (x if lang == "zh" else (x[0], x[2], x[2], x[3]) for x in d.unmet_articles[:15])]
+        out += ["", t(lang, "facilities") + ":"]
+        out.append("  " + " | ".join(t(lang, c) for c in FACILITY_COLUMNS[:6]))
+        for r in sorted(d.rows, key=lambda r: r.facility_id):
+            out.append("  " + " | ".join(_row_cells(r, lang)[:6]))
+        if d.missing_facts:
+            out += ["", t(lang, "missing") + ":"]
+            out += [f"  {p}  ×{n}" for p, n in d.missing_facts[:15]]
+        if d.rejected:
+            out += ["", t(lang, "rejected") + ":"]
+            for x in d.rejected:
+                for p in x.problems:
+                    out.append(f"  {p.location()}: {p.message(lang)}")
+        if d.hazard_problems:
+            out += ["", t(lang, "hazard_problems") + ":"]
+            out += [f"  {p.location()}: {p.message(lang)}" for p in d.hazard_problems]
+        return "\n".join(out) + "\n"
+
+
+class DistrictJson(DistrictReporter):
+    name = "json"
+
+    def render(self, d: DistrictResult, lang: str) -> str:
+        return dump_json(d.to_dict(lang))
+
+
+def _md(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+class DistrictMarkdown(DistrictReporter):
+    name = "markdown"
+
+    def render(self, d: DistrictResult, lang: str) -> str:
+        out = [f"# {t(lang, 'title')}", "", t(lang, "given", given=d.given, evaluated=d.evaluated) + ("，" if lang == "zh" else ", ") + (t(lang, "complete") if d.complete else f"**{t(lang, 'incomplete')}**"), ""]
+        if d.overlay:
+            out += [f"{label(lang, 'overlay')}: {d.overlay.name} (sha256 `{d.overlay.sha256}`)", ""]
+        out += [f"{t(lang, 'hazards')}: {', '.join(d.layers) if d.layers else t(lang, 'none')}", ""]
+        out += [f"| {t(lang, 'col.item')} | {t(lang, 'col.points')} | {t(lang, 'col.score')} | {t(lang, 'col.exact')} |", "|---|---|---|---|"]
+        out += [f"| {a} | {b} | {c} | {e} |" for a, b, c, e in _item_rows(d, lang)]
+        out += ["", f"*{t(lang, 'rounding')}*", ""]
+        notes = [x for v in d.reasons.values() for x in v]
+        if notes:
+            out += [f"## {t(lang, 'reasons')}", ""] + [f"- {_md(x(lang))}" for x in notes] + [""]
+        for key, rows in (("cost_siting", d.cost_siting()), ("cost_design", d.cost_design())):
+            out += [f"## {t(lang, key)}", ""]
+            if not rows:
+                out += [t(lang, "none"), ""]
+            for r in sorted(rows, key=lambda r: r.facility_id):
+                out.append(f"- **{r.facility_id}** {_md(r.name)}")
+                msgs = [m(lang) for m in r.siting_failures] if key == "cost_siting" else [f"{c}: {m(lang)}" for c, m in r.design_failures]
+                out += [f"  - {_md(m)}" for m in msgs]
+            out.append("")
+        out += [f"## {t(lang, 'facilities')}", "", "| " + " | ".join(t(lang, c) for c in FACILITY_COLUMNS) + " |", "|" + "---|" * len(FACILITY_COLUMNS)]
+        out += ["| " + " | ".join(_md(c) for c in _row_cells(r, lang)) + " |" for r in sorted(d.rows, key=lambda r: r.facility_id)]
+        out += ["", f"## {t(lang, 'unmet')}", "", f"| {t(lang, 'col.code')} | {t(lang, 'col.title')} | {t(lang, 'col.count')} |", "|---|---|---|"]
+        out += [f"| {code} | {_md(title if lang == 'zh' else title_en)} | {n} |" for code, title, title_en, n in d.unmet_articles]
+        out += ["", f"## {t(lang, 'missing')}", "", f"| {t(lang, 'col.path')} | {t(lang, 'col.count')} |", "|---|---|"]
+        out += [f"| `{p}` | {n} |" for p, n in d.missing_facts]
+        if d.rejected:
+            out += ["", f"## {t(lang, 'rejected')}", ""]
+            out += [f"- `{_md(p.location())}`: {_md(p.message(lang))}" for x in d.rejected for p in x.problems]
+        if d.hazard_problems:
+            out += ["", f"## {t(lang, 'hazard_problems')}", ""]
+            out += [f"- `{_md(p.location())}`: {_md(p.message(lang))}" for p in d.hazard_problems]
+        out += ["", t(lang, "sign"), ""]
+        return "\n".join(out)
+
+
+class DistrictHtml(DistrictReporter):
+    name = "html"
+
+    def render(self, d: DistrictResult, lang: str) -> str:
+        parts = [f"<h1>{esc(t(lang, 'title'))}</h1>", f"<p>{esc(t(lang, 'given', given=d.given, evaluated=d.evaluated))} — <strong>{esc(t(lang, 'complete') if d.complete else t(lang, 'incomplete'))}</strong></p>"]
+        if d.overlay:
+            parts.append(f"<p>{esc(label(lang, 'overlay'))}: {esc(d.overlay.name)} (sha256 {esc(d.overlay.sha256)})</p>")
+        parts.append(f"<p>{esc(t(lang, 'hazards'))}: {esc(', '.join(d.layers) if d.layers else t(lang, 'none'))}</p>")
+        parts.append(_table([t(lang, "col.item"), t(lang, "col.points"), t(lang, "col.score"), t(lang, "col.exact")], [list(r) for r in _item_rows(d, lang)]))
+        parts.append(f"<p><em>{esc(t(lang, 'rounding'))}</em></p>")
+        notes = [x for v in d.reasons.values() for x in v]
+        if notes:
+            parts.append(f"<h2>{esc(t(lang, 'reasons'))}</h2><ul>" + "".join(f"<li>{esc(x(lang))}</li>" for x in notes) + "</ul>")
+        for key, rows in (("cost_siting", d.cost_siting()), ("cost_design", d.cost_design())):
+            parts.append(f"<h2>{esc(t(lang, key))}</h2>")
+            items = []
+            for r in sorted(rows, key=lambda r: r.facility_id):
+                msgs = [m(lang) for m in r.siting_failures] if key == "cost_siting" else [f"{c}: {m(lang)}" for c, m in r.design_failures]
+                items.append(f"<li><strong>{esc(r.facility_id)}</strong> {esc(r.name)}<ul>" + "".join(f"<li>{esc(m)}</li>" for m in msgs) + "</ul></li>")
+            parts.append("<ul>" + "".join(items) + "</ul>" if items else f"<p>{esc(t(lang, 'none'))}</p>")
+        parts.append(f"<h2>{esc(t(lang, 'facilities'))}</h2>")
+        parts.append(_table([t(lang, c) for c in FACILITY_COLUMNS], [_row_cells(r, lang) for r in sorted(d.rows, key=lambda r: r.facility_id)]))
+        parts.append(f"<h2>{esc(t(lang, 'unmet'))}</h2>")
+        parts.append(_table([t(lang, "col.code"), t(lang, "col.title"), t(lang, "col.count")], [[c, ti if lang == "zh" else te, str(n)] for c, ti, te, n in d.unmet_articles]))
+        parts.append(f"<h2>{esc(t(lang, 'missing'))}</h2>")
+        parts.append(_table([t(lang, "col.path"), t(lang, "col.count")], [[p, str(n)] for p, n in d.missing_facts]))
+        if d.rejected:
+            parts.append(f"<h2>{esc(t(lang, 'rejected'))}</h2><ul>" + "".join(f"<li>{esc(p.location())}: {esc(p.message(lang))}</li>" for x in d.rejected for p in x.problems) + "</ul>")
+        if d.hazard_problems:
+            parts.append(f"<h2>{esc(t(lang, 'hazard_problems'))}</h2><ul>" + "".join(f"<li>{esc(p.location())}: {esc(p.message(lang))}</li>" for p in d.hazard_problems) + "</ul>")
+        parts.append(f'<p class="sign">{esc(t(lang, "sign"))}</p>')
+        return html_page(t(lang, "title"), "\n".join(parts) + "\n", lang)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def tables(d: DistrictResult, lang: str) -> dict[str, list[list[str]]]:
+    """The three spreadsheet tables: section, facilities, unmet articles."""
+    section = [[t(lang, "col.item"), t(lang, "col.points"), t(lang, "col.score"), t(lang, "col.exact")], *[list(r) for r in _item_rows(d, lang)]]
+    section.append([t(lang, "given", given=d.given, evaluated=d.evaluated), "", t(lang, "complete") if d.complete else t(lang, "incomplete"), ""])
+    facilities = [[t(lang, c) for c in FACILITY_COLUMNS], *[_row_cells(r, lang) for r in sorted(d.rows, key=lambda r: r.facility_id)]]
+    unmet = [[t(lang, "col.code"), t(lang, "col.title"), t(lang, "col.count")], *[[c, ti if lang == "zh" else te, str(n)] for c, ti, te, n in d.unmet_articles]]
+    return {"section": section, "facilities": facilities, "unmet_articles": unmet}
+
+
+class DistrictCsv(DistrictReporter):
+    """The facilities table (with --out, also ``<name>-section.csv`` and ``<name>-unmet_articles.csv``)."""
+
+    name = "csv"
+
+    def render(self, d: DistrictResult, lang: str) -> str:
+        return csv_text(tables(d, lang)["facilities"])
+
+
+def csv_text(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+class DistrictXlsx(DistrictReporter):
+    name = "xlsx"
+    binary = True
+
+    def render(self, d: DistrictResult, lang: str) -> bytes:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        wb = Workbook()
+        first = True
+        for name, rows in tables(d, lang).items():
+            ws = wb.active if first else wb.create_sheet()
+            first = False
+            ws.title = name
+            for row in rows:
+                ws.append([_cell(c) for c in row])
+            for cell in ws[1]:
+                cell.font = Font(bold=True)
+            for column in ws.columns:
+                width = max(len(str(c.value or "")) for c in column)
+                ws.column_dimensions[column[0].column_letter].width = min(60, max(10, width * 1.6))
+        # fixed workbook metadata, so the same input gives the same bytes
+        from datetime import datetime
+
+        wb.properties.created = wb.properties.modified = datetime(2019, 10, 8)
+        wb.properties.creator = "facility-check"
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        return _fixed_zip_times(buffer.getvalue())
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """Rewrite a zip archive with fixed entry timestamps (openpyxl stamps the current time)."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            target.writestr(fixed, source.read(info.filename))
+    return out.getvalue()
+
+
+def _cell(value: str) -> object:
+    try:
+        return float(value) if value and value.replace(".", "", 1).isdigit() else value
+    except ValueError:
+        return value
+
+
+DISTRICT_REPORTERS: dict[str, type[DistrictReporter]] = {
+    cls.name: cls for cls in (DistrictText, DistrictJson, DistrictMarkdown, DistrictHtml, DistrictCsv, DistrictXlsx)
+}
