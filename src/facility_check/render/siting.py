@@ -8,6 +8,7 @@ so an inspector sees the problem at a glance.
 from __future__ import annotations
 
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,13 +113,16 @@ class SitingSvg(SitingReporter):
         if d.facility_m is None:
             parts.append(f'<text x="10" y="44">{esc(d.result.reason(lang) if d.result.reason else "")}</text>')
             return "".join(parts)
-        reach = max([f.required_m + 30 for f, *_ in d.hazards] + [60.0])
+        # a square window around the facility wide enough for each hazard and its required distance
+        reach = max([f.distance_m + 2 * f.required_m + 20 for f, *_ in d.hazards] + [60.0])
+        reach = min(reach, 2000.0)
         cx, cy = d.facility_m.centroid.x, d.facility_m.centroid.y
-        window = shapely.box(cx - reach * 1.3, cy - reach * 1.3, cx + reach * 1.3, cy + reach * 1.3)
-        scale = (self.size - 80) / (reach * 2.6)
+        half = reach * 1.1
+        window = shapely.box(cx - half, cy - half, cx + half, cy + half)
+        scale = (self.size - 80) / (half * 2)
 
         def pt(x: float, y: float) -> tuple[float, float]:
-            return 40 + (x - (cx - reach * 1.3)) * scale, 40 + ((cy + reach * 1.3) - y) * scale
+            return 40 + (x - (cx - half)) * scale, 40 + ((cy + half) - y) * scale
 
         def path(geom: BaseGeometry, style: str) -> str:
             geom = geom.intersection(window)
@@ -131,7 +135,8 @@ class SitingSvg(SitingReporter):
                     out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" {style}/>')
                 elif g.geom_type == "LineString":
                     pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in (pt(*c) for c in g.coords))
-                    out.append(f'<polyline points="{pts}" fill="none" {style}/>')
+                    line_style = re.sub(r'\s*fill(-opacity)?="[^"]*"', "", style)
+                    out.append(f'<polyline points="{pts}" fill="none" {line_style}/>')
                 elif g.geom_type == "Polygon":
                     rings = [g.exterior, *g.interiors]
                     dstr = " ".join("M " + " L ".join(f"{a:.1f},{b:.1f}" for a, b in (pt(*c) for c in r.coords)) + " Z" for r in rings)
@@ -146,12 +151,12 @@ class SitingSvg(SitingReporter):
         for finding, _, _, hazard_m, _ in d.hazards:
             colour = "#1b5e20" if finding.passed else "#b00020"
             parts.append(path(hazard_m, f'fill="{colour}" fill-opacity="0.6" stroke="{colour}" stroke-width="3"'))
-            nearest = shapely.ops.nearest_points(d.facility_m, hazard_m)
-            (x1, y1), (x2, y2) = pt(nearest[0].x, nearest[0].y), pt(nearest[1].x, nearest[1].y)
+            nearest = shapely.shortest_line(d.facility_m, hazard_m).coords
+            (x1, y1), (x2, y2) = pt(*nearest[0]), pt(*nearest[1])
             parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{colour}" stroke-width="1.5"/>')
             text = f"{finding.hazard_id} {finding.distance_m:.1f} m / ≥ {finding.required_m:g} m"
             parts.append(f'<text x="{(x1 + x2) / 2 + 6:.1f}" y="{(y1 + y2) / 2 - 6:.1f}" fill="{colour}">{esc(text)}</text>')
-        bar = _nice_length(reach * 0.8)
+        bar = _nice_length(half * 0.5)
         x0, y0 = 40.0, self.size - 24
         parts.append(f'<line x1="{x0}" y1="{y0}" x2="{x0 + bar * scale:.1f}" y2="{y0}" stroke="black" stroke-width="3"/>')
         parts.append(f'<text x="{x0}" y="{y0 - 6}">{bar:g} m</text>')
