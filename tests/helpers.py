@@ -46,7 +46,9 @@ _TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 def set_path(data: Any, path: str, value: Any) -> None:
     """Assign ``value`` at a JSON path like ``$.staff[2].health_checks.last_annual_date`` (None deletes)."""
     assert path.startswith("$"), path
-    tokens: list[str | int] = [m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _TOKEN.finditer(path)]
+    tokens: list[str | int] = [
+        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _TOKEN.finditer(path)
+    ]
     node = data
     for token in tokens[:-1]:
         node = node[token]
@@ -81,10 +83,18 @@ def run_record(
 ) -> FacilityReport:
     validated = validate_raw(RawRecord("case", data), as_of or date(2026, 11, 24))
     errors = [p for p in validated.problems if p.severity == "error"]
-    assert validated.facility is not None and not errors, [f"{p.path}: {p.message.en}" for p in validated.problems]
+    assert validated.facility is not None and not errors, [
+        f"{p.path}: {p.message.en}" for p in validated.problems
+    ]
     cat = catalogue or load()
     siting = SitingIndex(load_layers(hazards), cat).evaluate(validated.facility) if hazards else None
-    return evaluate(validated.facility, cat, Options(as_of=as_of, assume_unknown_met=assume_unknown_met), source="case", siting=siting)
+    return evaluate(
+        validated.facility,
+        cat,
+        Options(as_of=as_of, assume_unknown_met=assume_unknown_met),
+        source="case",
+        siting=siting,
+    )
 
 
 def find(report: FacilityReport, code: str) -> ArticleResult:

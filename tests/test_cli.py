@@ -14,7 +14,12 @@ from facility_check.cli import app
 from tests.helpers import ROOT
 
 GOLDEN = Path(__file__).parent / "golden"
-HAZARDS = ["--hazards", "samples/hazards/heping-hazards.geojson", "--hazards", "samples/hazards/heping-gcj02.geojson"]
+HAZARDS = [
+    "--hazards",
+    "samples/hazards/heping-hazards.geojson",
+    "--hazards",
+    "samples/hazards/heping-gcj02.geojson",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +69,10 @@ def test_check_json_contract() -> None:
         assert a["status"] in ("met", "unmet", "unknown", "not_applicable")
     by_code = {a["code"]: a for a in report["articles"]}
     assert by_code["SET-19"]["status"] == "unmet"
-    assert any(e["status"] == "unmet" and e["paths"] == ["$.classes[1].enrolled"] and e["measured"] == 19 for e in by_code["SET-19"]["evidence"])
+    assert any(
+        e["status"] == "unmet" and e["paths"] == ["$.classes[1].enrolled"] and e["measured"] == 19
+        for e in by_code["SET-19"]["evidence"]
+    )
     assert by_code["SET-1"]["counts"] is False
     assert report["siting"]["verdict"] == "noncompliant"
     [fs01] = [f for f in report["siting"]["findings"] if f["hazard_id"] == "FS-01"]
@@ -79,17 +87,22 @@ def test_check_is_deterministic() -> None:
 
 def test_check_exit_codes() -> None:
     assert invoke("check", "samples/facilities/hp-001-compliant.json", *HAZARDS)[0] == 0
-    assert invoke("check", "samples/facilities/hp-001-compliant.json")[0] == 1  # SET-12 unknown without layers
-    code, _, err = invoke("check", "samples/broken/invalid-json.json")
-    assert code == 2
+    assert (
+        invoke("check", "samples/facilities/hp-001-compliant.json")[0] == 1
+    )  # SET-12 unknown without layers
+    code, out, _ = invoke("check", "samples/broken/invalid-json.json")
+    assert code == 2 and "invalid-json.json:5:1" in out
     assert invoke("check", "samples/facilities/hp-001-compliant.json", "--as-of", "2023-02-30")[0] == 2
     assert invoke("check", "samples/facilities/hp-001-compliant.json", "--format", "pdf")[0] == 2
     assert invoke("check", "samples/facilities/hp-001-compliant.json", "--overlay", "nope.yaml")[0] == 2
 
 
 def test_assume_unknown_met_is_labelled() -> None:
-    code, out, _ = invoke("check", "samples/facilities/hp-006-self-check-gcj02.json", "--assume-unknown-met", "--format", "json")
+    code, out, _ = invoke(
+        "check", "samples/facilities/hp-006-self-check-gcj02.json", "--assume-unknown-met", "--format", "json"
+    )
     report = json.loads(out)
+    assert code == 1  # the best case is shown, but the findings remain
     assert report["scores_assume_unknown_met"] is True
     assert report["scores"]["management"] == 5 and report["score_details"]["management"]["score"] < 2
     text = invoke("check", "samples/facilities/hp-006-self-check-gcj02.json", "--assume-unknown-met")[1]
@@ -97,7 +110,11 @@ def test_assume_unknown_met_is_labelled() -> None:
 
 
 def test_as_of_overrides_the_inspection_date() -> None:
-    later = json.loads(invoke("check", "samples/facilities/hp-001-compliant.json", "--as-of", "2027-12-31", "--format", "json")[1])
+    later = json.loads(
+        invoke(
+            "check", "samples/facilities/hp-001-compliant.json", "--as-of", "2027-12-31", "--format", "json"
+        )[1]
+    )
     by_code = {a["code"]: a["status"] for a in later["articles"]}
     assert later["as_of"] == "2027-12-31" and by_code["MGT-31"] == "unmet" and by_code["MGT-28"] == "unmet"
 
@@ -106,7 +123,9 @@ def test_self_check_golden(request: pytest.FixtureRequest) -> None:
     code, out, _ = invoke("self-check", "samples/facilities/hp-003-staff-and-rooms.json", *HAZARDS)
     assert code == 1
     golden("self-check-hp-003.txt", out, request)
-    code, out, _ = invoke("self-check", "samples/facilities/hp-006-self-check-gcj02.json", *HAZARDS, "--format", "json")
+    code, out, _ = invoke(
+        "self-check", "samples/facilities/hp-006-self-check-gcj02.json", *HAZARDS, "--format", "json"
+    )
     todo = json.loads(out)["todo"]
     assert todo[0]["kind"] == "fix" and todo[0]["code"] == "SITE-WT-01"
     assert [t["priority"] for t in todo] == sorted(t["priority"] for t in todo)
@@ -117,7 +136,9 @@ def test_validate_golden(request: pytest.FixtureRequest) -> None:
     code, out, _ = invoke("validate", "samples/broken", "--as-of", "2026-11-24")
     assert code == 2
     golden("validate-broken.txt", out, request)
-    code, out, _ = invoke("validate", "samples/broken", "--as-of", "2026-11-24", "--format", "json", "--lang", "en")
+    code, out, _ = invoke(
+        "validate", "samples/broken", "--as-of", "2026-11-24", "--format", "json", "--lang", "en"
+    )
     golden("validate-broken.json", out, request)
 
 
@@ -125,7 +146,11 @@ def test_validate_stdin_and_ok() -> None:
     data = (ROOT / "samples/facilities/hp-001-compliant.json").read_bytes()
     assert invoke("validate", "-", stdin=data)[0] == 0
     assert invoke("validate", "-", stdin=b"{")[0] == 2
-    two = json.dumps(json.loads(data), ensure_ascii=False).encode() + b"\n" + json.dumps(json.loads(data), ensure_ascii=False).encode()
+    two = (
+        json.dumps(json.loads(data), ensure_ascii=False).encode()
+        + b"\n"
+        + json.dumps(json.loads(data), ensure_ascii=False).encode()
+    )
     code, out, _ = invoke("validate", "-", stdin=two)
     assert code == 0 and "<stdin>#2" in out
 
@@ -139,11 +164,22 @@ def test_district_formats_golden(fmt: str, request: pytest.FixtureRequest) -> No
 
 def test_district_json_contract() -> None:
     d = json.loads(invoke("district", "samples/facilities", *HAZARDS, "--format", "json")[1])
-    assert d["section"] == {"siting": 0.0, "design": 0.0, "setup": 4.68, "management": 4.37, "total": 9.05, "complete": True}
+    assert d["section"] == {
+        "siting": 0.0,
+        "design": 0.0,
+        "setup": 4.68,
+        "management": 4.37,
+        "total": 9.05,
+        "complete": True,
+    }
     assert d["section_exact"]["setup"] == "281/60"
     assert (d["given"], d["evaluated"], d["rejected"]) == (6, 6, [])
     assert {f["facility_id"]: (f["setup"], f["management"]) for f in d["facilities"]}["HP-002"] == (4.6, 4.8)
-    assert d["cost_siting"] == ["HP-002", "HP-004", "HP-006"] and d["cost_design"] == ["HP-002", "HP-003", "HP-005"]
+    assert d["cost_siting"] == ["HP-002", "HP-004", "HP-006"] and d["cost_design"] == [
+        "HP-002",
+        "HP-003",
+        "HP-005",
+    ]
     assert d["unmet_articles"][0] == {"code": "SET-12", "title": "选址安全", "facilities": 4}
 
 
@@ -165,11 +201,17 @@ def test_district_xlsx(tmp_path: Path) -> None:
 def test_district_csv_out_writes_three_tables(tmp_path: Path) -> None:
     out = tmp_path / "d.csv"
     invoke("district", "samples/facilities", *HAZARDS, "--format", "csv", "--out", str(out))
-    assert out.is_file() and (tmp_path / "d-section.csv").is_file() and (tmp_path / "d-unmet_articles.csv").is_file()
+    assert (
+        out.is_file()
+        and (tmp_path / "d-section.csv").is_file()
+        and (tmp_path / "d-unmet_articles.csv").is_file()
+    )
 
 
 def test_district_incomplete_exits_2_unless_allowed(tmp_path: Path) -> None:
-    (tmp_path / "good.json").write_text((ROOT / "samples/facilities/hp-001-compliant.json").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "good.json").write_text(
+        (ROOT / "samples/facilities/hp-001-compliant.json").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
     code, out, err = invoke("district", str(tmp_path), *HAZARDS, "--format", "json")
     d = json.loads(out)
@@ -185,19 +227,43 @@ def test_district_empty(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "json", "geojson", "svg"])
 def test_siting_formats_golden(fmt: str, request: pytest.FixtureRequest) -> None:
-    code, out, _ = invoke("siting", "samples/facilities/hp-002-typical-problems.json", "samples/facilities/hp-004-kindergarten-tuoban.json", *HAZARDS, "--format", fmt)
+    code, out, _ = invoke(
+        "siting",
+        "samples/facilities/hp-002-typical-problems.json",
+        "samples/facilities/hp-004-kindergarten-tuoban.json",
+        *HAZARDS,
+        "--format",
+        fmt,
+    )
     assert code == 1
     golden(f"siting.{ {'text': 'txt'}.get(fmt, fmt) }", out, request)
 
 
 def test_siting_rejects_bad_layers(tmp_path: Path) -> None:
     layer = tmp_path / "bad.geojson"
-    layer.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "id": "X", "geometry": {"type": "Point", "coordinates": [1, 2]}, "properties": {"kind": "volcano"}}]}), encoding="utf-8")
+    layer.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "id": "X",
+                        "geometry": {"type": "Point", "coordinates": [1, 2]},
+                        "properties": {"kind": "volcano"},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     code, _, err = invoke("siting", "samples/facilities/hp-001-compliant.json", "--hazards", str(layer))
     assert code == 2 and "bad.geojson::$.features[0]" in err
 
 
-@pytest.mark.parametrize(("code_", "fmt"), [("SET-19", "text"), ("SET-19", "json"), ("DES-JGJ39-4.1.9", "text")])
+@pytest.mark.parametrize(
+    ("code_", "fmt"), [("SET-19", "text"), ("SET-19", "json"), ("DES-JGJ39-4.1.9", "text")]
+)
 def test_explain_golden(code_: str, fmt: str, request: pytest.FixtureRequest) -> None:
     code, out, _ = invoke("explain", code_, "--format", fmt)
     assert code == 0
@@ -219,7 +285,14 @@ def test_standards_lists_every_article() -> None:
 
 
 def test_overlay_named_in_the_report() -> None:
-    out = invoke("check", "samples/facilities/hp-001-compliant.json", "--overlay", "samples/overlays/shenyang-local.yaml", "--format", "json")[1]
+    out = invoke(
+        "check",
+        "samples/facilities/hp-001-compliant.json",
+        "--overlay",
+        "samples/overlays/shenyang-local.yaml",
+        "--format",
+        "json",
+    )[1]
     overlay = json.loads(out)["overlay"]
     assert overlay["name"].startswith("沈阳市和平区") and len(overlay["sha256"]) == 64
 
@@ -228,5 +301,7 @@ def test_version_and_module_entry_point() -> None:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "facility_check", "--version"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "facility_check", "--version"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0 and result.stdout.startswith("facility-check ")

@@ -41,12 +41,22 @@ def test_mean_and_rounding() -> None:
 
 def _worked_example() -> list[RawRecord]:
     """A: setup 0 / management 2 unmet; B: setup 3 unmet incl. a fuel station at 38 m; C: setup 1 / management 4, infant rooms upstairs."""
-    a = apply_case(base_record(), {"patch": {"facility_id": "A"}, "set": {"$.operations.outdoor_minutes_per_day": 90, "$.operations.monitoring.retention_days": 60}})
+    a = apply_case(
+        base_record(),
+        {
+            "patch": {"facility_id": "A"},
+            "set": {"$.operations.outdoor_minutes_per_day": 90, "$.operations.monitoring.retention_days": 60},
+        },
+    )
     b = apply_case(
         base_record(),
         {
             "take": {"location": "samples/facilities/hp-002-typical-problems.json"},
-            "patch": {"facility_id": "B", "premises": {"lease_start": "2024-05-01", "lease_end": "2026-12-31"}, "outdoor": {"protection_present": False}},
+            "patch": {
+                "facility_id": "B",
+                "premises": {"lease_start": "2024-05-01", "lease_end": "2026-12-31"},
+                "outdoor": {"protection_present": False},
+            },
         },
     )
     c = apply_case(
@@ -88,27 +98,44 @@ def test_worked_example_of_scoring_md() -> None:
     assert result.rounded("total") == Decimal("9.67")  # 9.6667: sum of the unrounded items, then rounded
     assert result.complete and result.exit_code() == 1
     section = result.to_dict("zh")["section"]
-    assert section == {"siting": 0.0, "design": 0.0, "setup": 4.87, "management": 4.8, "total": 9.67, "complete": True}
+    assert section == {
+        "siting": 0.0,
+        "design": 0.0,
+        "setup": 4.87,
+        "management": 4.8,
+        "total": 9.67,
+        "complete": True,
+    }
     assert result.to_dict("zh")["cost_siting"] == ["B"] and result.to_dict("zh")["cost_design"] == ["C"]
 
 
 def test_full_marks_district() -> None:
     cat = load()
     record = apply_case(base_record(), {})
-    result = compute([RawRecord("one", record)], cat, Options(), siting_index=SitingIndex(load_layers(HAZARDS), cat), today=date(2026, 11, 24))
+    result = compute(
+        [RawRecord("one", record)],
+        cat,
+        Options(),
+        siting_index=SitingIndex(load_layers(HAZARDS), cat),
+        today=date(2026, 11, 24),
+    )
     assert result.rounded("total") == Decimal("15.00") and result.exit_code() == 0
 
 
 def test_empty_district_has_no_score() -> None:
     result = compute([], load(), Options(), today=date(2026, 11, 24))
     d = result.to_dict("en")
-    assert d["section"]["setup"] is None and d["section"]["total"] is None and d["section"]["complete"] is False
+    assert (
+        d["section"]["setup"] is None and d["section"]["total"] is None and d["section"]["complete"] is False
+    )
     assert d["given"] == 0 and result.exit_code() == 2
     assert any("empty district" in r for r in d["reasons"]["setup"])
 
 
 def test_rejected_record_marks_incomplete_and_keeps_denominator_honest() -> None:
-    bad = RawRecord("bad.json", {"schema_version": "1.0", "facility_id": "X", "name": "坏记录", "classes": "none"})
+    bad = RawRecord(
+        "bad.json", {"schema_version": "1.0", "facility_id": "X", "name": "坏记录", "classes": "none"}
+    )
     good = RawRecord("good.json", base_record())
     result = compute([good, bad], load(), Options(), today=date(2026, 11, 24))
     assert result.given == 2 and result.evaluated == 1 and not result.complete

@@ -64,7 +64,9 @@ def test_round_trips_across_china() -> None:
 
 def test_offsets_are_real() -> None:
     lon, lat = wgs84_to_gcj02(np.array([123.3962]), np.array([41.7889]))
-    assert 100 < metres(41.7889, 123.3962, lat[0], lon[0]) < 1000  # a GCJ-02 layer read as WGS-84 would be off by this much
+    assert (
+        100 < metres(41.7889, 123.3962, lat[0], lon[0]) < 1000
+    )  # a GCJ-02 layer read as WGS-84 would be off by this much
 
 
 def test_projected_distances_match_geodesic_truth() -> None:
@@ -80,14 +82,21 @@ def test_projected_distances_match_geodesic_truth() -> None:
         lon0, lat0 = _cell_centre(lon, lat)
         import shapely
 
-        a, b = project(np.array([shapely.Point(lon, lat), shapely.Point(lon2, lat2)], dtype=object), lon0, lat0)
+        a, b = project(
+            np.array([shapely.Point(lon, lat), shapely.Point(lon2, lat2)], dtype=object), lon0, lat0
+        )
         worst = max(worst, abs(a.distance(b) - metres(lat, lon, lat2, lon2)))
     assert worst < 0.5, worst
 
 
-def _layer(tmp_path: Path, features: list[dict[str, Any]], system: str = "WGS84", name: str = "layer.geojson") -> str:
+def _layer(
+    tmp_path: Path, features: list[dict[str, Any]], system: str = "WGS84", name: str = "layer.geojson"
+) -> str:
     path = tmp_path / name
-    path.write_text(json.dumps({"type": "FeatureCollection", "coordinate_system": system, "features": features}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "coordinate_system": system, "features": features}),
+        encoding="utf-8",
+    )
     return str(path)
 
 
@@ -106,7 +115,9 @@ SYSTEMS = ["WGS84", "CGCS2000", "GCJ02", "BD09"]
 
 @pytest.mark.parametrize("facility_crs", SYSTEMS)
 @pytest.mark.parametrize("layer_crs", SYSTEMS)
-def test_38m_fails_and_51m_passes_in_any_coordinate_system(tmp_path: Path, facility_crs: str, layer_crs: str) -> None:
+def test_38m_fails_and_51m_passes_in_any_coordinate_system(
+    tmp_path: Path, facility_crs: str, layer_crs: str
+) -> None:
     lon, lat = 123.4105, 41.7803
     record = base_record()
     flon, flat = _convert(facility_crs, lon, lat)
@@ -115,7 +126,14 @@ def test_38m_fails_and_51m_passes_in_any_coordinate_system(tmp_path: Path, facil
     features = []
     for fid, dist in (("NEAR", 38.0), ("FAR", 51.0)):
         hlon, hlat, _ = GEOD.fwd(lon, lat, 90 if fid == "NEAR" else 200, dist)
-        features.append({"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": list(_convert(layer_crs, hlon, hlat))}, "properties": {"kind": "fuel_station"}})
+        features.append(
+            {
+                "type": "Feature",
+                "id": fid,
+                "geometry": {"type": "Point", "coordinates": list(_convert(layer_crs, hlon, hlat))},
+                "properties": {"kind": "fuel_station"},
+            }
+        )
     index = SitingIndex(load_layers([_layer(tmp_path, features, layer_crs)]), load())
     result = index.evaluate(facility)
     found = {f.hazard_id: f for f in result.findings}
@@ -128,8 +146,19 @@ def test_38m_fails_and_51m_passes_in_any_coordinate_system(tmp_path: Path, facil
 
 def test_sample_district_verdicts() -> None:
     cat = load()
-    index = SitingIndex(load_layers([str(ROOT / "samples/hazards/heping-hazards.geojson"), str(ROOT / "samples/hazards/heping-gcj02.geojson")]), cat)
-    facilities = [Facility.model_validate(json.loads(p.read_text(encoding="utf-8"))) for p in sorted((ROOT / "samples/facilities").glob("*.json"))]
+    index = SitingIndex(
+        load_layers(
+            [
+                str(ROOT / "samples/hazards/heping-hazards.geojson"),
+                str(ROOT / "samples/hazards/heping-gcj02.geojson"),
+            ]
+        ),
+        cat,
+    )
+    facilities = [
+        Facility.model_validate(json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted((ROOT / "samples/facilities").glob("*.json"))
+    ]
     results = {f.facility_id: r for f, r in zip(facilities, index.evaluate_many(facilities), strict=True)}
     assert {k: v.verdict for k, v in results.items()} == {
         "HP-001": "compliant",
@@ -140,11 +169,18 @@ def test_sample_district_verdicts() -> None:
         "HP-006": "noncompliant",
     }
     fs02 = results["HP-001"].findings[0]
-    assert (fs02.hazard_id, round(fs02.distance_m, 1), fs02.passed, fs02.measured_from) == ("FS-02", 51.0, True, "site_boundary")
+    assert (fs02.hazard_id, round(fs02.distance_m, 1), fs02.passed, fs02.measured_from) == (
+        "FS-02",
+        51.0,
+        True,
+        "site_boundary",
+    )
     line = results["HP-004"].findings[0]
     assert line.crossing and line.distance_m == 0 and not line.passed
     waste = {f.hazard_id: f for f in results["HP-006"].findings}
-    assert round(waste["WT-01"].distance_m, 1) == 80.0 and not waste["WT-01"].passed  # a GCJ-02 layer, a GCJ-02 facility
+    assert (
+        round(waste["WT-01"].distance_m, 1) == 80.0 and not waste["WT-01"].passed
+    )  # a GCJ-02 layer, a GCJ-02 facility
     assert waste["MK-01"].passed  # a market 30 m away is not adjacent
 
 
@@ -153,7 +189,21 @@ def test_record_distance_wins_and_is_reported(tmp_path: Path) -> None:
     lon, lat = 123.3962, 41.7889
     record["location"] = {"crs": "WGS84", "longitude": lon, "latitude": lat}
     hlon, hlat, _ = GEOD.fwd(lon, lat, 0, 150.0)
-    layer = _layer(tmp_path, [{"type": "Feature", "id": "P1", "geometry": {"type": "Point", "coordinates": [hlon, hlat]}, "properties": {"kind": "pollution_source", "required_distance_m": 300, "required_distance_source": "环评批复 卫生防护距离 300 m"}}])
+    layer = _layer(
+        tmp_path,
+        [
+            {
+                "type": "Feature",
+                "id": "P1",
+                "geometry": {"type": "Point", "coordinates": [hlon, hlat]},
+                "properties": {
+                    "kind": "pollution_source",
+                    "required_distance_m": 300,
+                    "required_distance_source": "环评批复 卫生防护距离 300 m",
+                },
+            }
+        ],
+    )
     result = SitingIndex(load_layers([layer]), load()).evaluate(Facility.model_validate(record))
     [f] = result.findings
     assert not f.passed and f.required_m == 300 and f.required_from_record and "环评" in f.source
@@ -164,7 +214,17 @@ def test_small_nursery_uses_graded_fuel_station_distance(tmp_path: Path) -> None
     lon, lat = 123.3962, 41.7889
     record["location"] = {"crs": "WGS84", "longitude": lon, "latitude": lat}
     hlon, hlat, _ = GEOD.fwd(lon, lat, 0, 30.0)
-    layer = _layer(tmp_path, [{"type": "Feature", "id": "G3", "geometry": {"type": "Point", "coordinates": [hlon, hlat]}, "properties": {"kind": "fuel_station", "station_grade": 3}}])
+    layer = _layer(
+        tmp_path,
+        [
+            {
+                "type": "Feature",
+                "id": "G3",
+                "geometry": {"type": "Point", "coordinates": [hlon, hlat]},
+                "properties": {"kind": "fuel_station", "station_grade": 3},
+            }
+        ],
+    )
     [f] = SitingIndex(load_layers([layer]), load()).evaluate(Facility.model_validate(record)).findings
     assert f.passed and f.required_m == 16
 
@@ -181,7 +241,17 @@ def test_low_voltage_line_is_not_a_corridor(tmp_path: Path) -> None:
     record = base_record()
     lon, lat = 123.3962, 41.7889
     line = [[lon - 0.01, lat], [lon + 0.01, lat]]
-    layer = _layer(tmp_path, [{"type": "Feature", "id": "L10", "geometry": {"type": "LineString", "coordinates": line}, "properties": {"kind": "power_line", "voltage_kv": 10}}])
+    layer = _layer(
+        tmp_path,
+        [
+            {
+                "type": "Feature",
+                "id": "L10",
+                "geometry": {"type": "LineString", "coordinates": line},
+                "properties": {"kind": "power_line", "voltage_kv": 10},
+            }
+        ],
+    )
     result = SitingIndex(load_layers([layer]), load()).evaluate(Facility.model_validate(record))
     assert result.verdict == "compliant" and not result.findings
 
@@ -191,19 +261,56 @@ def test_bad_features_are_reported_never_skipped(tmp_path: Path) -> None:
     features = [
         {"type": "Feature", "id": "A", "geometry": point, "properties": {"kind": "volcano"}},
         {"type": "Feature", "geometry": point, "properties": {"kind": "fuel_station"}},
-        {"type": "Feature", "id": "C", "geometry": {"type": "LineString", "coordinates": [[123.4, 41.8], [123.5, 41.8]]}, "properties": {"kind": "power_line"}},
-        {"type": "Feature", "id": "D", "geometry": {"type": "Polygon", "coordinates": [[[123.39, 41.78], [123.40, 41.79], [123.40, 41.78], [123.39, 41.79], [123.39, 41.78]]]}, "properties": {"kind": "pollution_source"}},
-        {"type": "Feature", "id": "E", "geometry": {"type": "Point", "coordinates": [223.4, 41.8]}, "properties": {"kind": "fuel_station"}},
-        {"type": "Feature", "id": "F", "geometry": {"type": "Polygon", "coordinates": [[[123.39, 41.78], [123.40, 41.78], [123.40, 41.79], [123.39, 41.79]]]}, "properties": {"kind": "crowded_venue"}},
+        {
+            "type": "Feature",
+            "id": "C",
+            "geometry": {"type": "LineString", "coordinates": [[123.4, 41.8], [123.5, 41.8]]},
+            "properties": {"kind": "power_line"},
+        },
+        {
+            "type": "Feature",
+            "id": "D",
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[123.39, 41.78], [123.40, 41.79], [123.40, 41.78], [123.39, 41.79], [123.39, 41.78]]
+                ],
+            },
+            "properties": {"kind": "pollution_source"},
+        },
+        {
+            "type": "Feature",
+            "id": "E",
+            "geometry": {"type": "Point", "coordinates": [223.4, 41.8]},
+            "properties": {"kind": "fuel_station"},
+        },
+        {
+            "type": "Feature",
+            "id": "F",
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[123.39, 41.78], [123.40, 41.78], [123.40, 41.79], [123.39, 41.79]]],
+            },
+            "properties": {"kind": "crowded_venue"},
+        },
         {"type": "Feature", "id": "F", "geometry": point, "properties": {"kind": "fuel_station"}},
     ]
     layers = load_layers([_layer(tmp_path, features)])
     rejected = {p.path: p.message.en for p in layers.rejected}
-    assert set(rejected) == {"$.features[0]", "$.features[1]", "$.features[2]", "$.features[3]", "$.features[4]", "$.features[6]"}
+    assert set(rejected) == {
+        "$.features[0]",
+        "$.features[1]",
+        "$.features[2]",
+        "$.features[3]",
+        "$.features[4]",
+        "$.features[6]",
+    }
     assert "volcano" in rejected["$.features[0]"] and "no id" in rejected["$.features[1]"]
     assert "voltage_kv" in rejected["$.features[2]"] and "Self-intersection" in rejected["$.features[3]"]
     assert "duplicate id" in rejected["$.features[6]"] and "(id F)" in rejected["$.features[6]"]
-    assert [h.id for h in layers.hazards] == ["F"]  # the unclosed ring was closed: a certain repair, reported as a warning
+    assert [h.id for h in layers.hazards] == [
+        "F"
+    ]  # the unclosed ring was closed: a certain repair, reported as a warning
     assert any(p.severity == "warning" and "closed" in p.message.en for p in layers.problems)
 
 

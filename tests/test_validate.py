@@ -38,7 +38,9 @@ def codes(v: ValidatedRecord) -> set[str]:
 
 def test_samples_are_valid() -> None:
     records = run(str(SAMPLES / "facilities"))
-    assert len(records) == 6 and all(v.ok for v in records), [p.message.en for v in records for p in v.problems]
+    assert len(records) == 6 and all(v.ok for v in records), [
+        p.message.en for v in records for p in v.problems
+    ]
 
 
 def test_every_problem_of_a_file_at_once() -> None:
@@ -113,7 +115,9 @@ def test_array_and_json_lines(tmp_path: Path) -> None:
     records = run(write(tmp_path, "arr.json", json.dumps([a, b], ensure_ascii=False)))
     assert [v.source.rsplit("#", 1)[1] for v in records] == ["1", "2"]
     assert [v.ok for v in records] == [True, False]
-    lines = json.dumps(a, ensure_ascii=False) + "\n\n" + "{broken\n" + json.dumps(b, ensure_ascii=False) + "\n"
+    lines = (
+        json.dumps(a, ensure_ascii=False) + "\n\n" + "{broken\n" + json.dumps(b, ensure_ascii=False) + "\n"
+    )
     records = run(write(tmp_path, "many.jsonl", lines))
     assert [(v.source.rsplit("#", 1)[1], v.ok) for v in records] == [("1", True), ("3", False), ("4", False)]
     assert records[1].problems[0].line == 3
@@ -129,7 +133,7 @@ def test_empty_array_and_missing_file(tmp_path: Path) -> None:
 def test_top_level_typo_is_refused_with_a_hint() -> None:
     record = base_record()
     record["ficility_id"] = record.pop("facility_id")
-    v = list(validate_items([loading.RawRecord("x", record)], TODAY))[0]
+    v = next(iter(validate_items([loading.RawRecord("x", record)], TODAY)))
     messages = {p.path: p.message.en for p in v.problems}
     assert "$.facility_id" in messages and "required" in messages["$.facility_id"]
     assert "Did you mean 'facility_id'" in messages["$.ficility_id"]
@@ -141,9 +145,21 @@ def test_top_level_typo_is_refused_with_a_hint() -> None:
         ({"schema_version": "2.0"}, "$.schema_version", "schema.const"),
         ({"division_code": "21010"}, "$.division_code", "schema.pattern"),
         ({"uscc": "52210102MJY20231AO"}, "$.uscc", "schema.pattern"),
-        ({"location": {"crs": "EPSG:4326", "longitude": 123.4, "latitude": 41.8}}, "$.location.crs", "schema.enum"),
-        ({"premises": {"tenure": "leased", "lease_start": "2026-01-01", "lease_end": "2025-01-01"}}, "$.premises.lease_end", "lease.order"),
-        ({"classes": [{"id": "C1", "type": "infant", "min_age_months": 12, "max_age_months": 6}]}, "$.classes[0].max_age_months", "class.age_range"),
+        (
+            {"location": {"crs": "EPSG:4326", "longitude": 123.4, "latitude": 41.8}},
+            "$.location.crs",
+            "schema.enum",
+        ),
+        (
+            {"premises": {"tenure": "leased", "lease_start": "2026-01-01", "lease_end": "2025-01-01"}},
+            "$.premises.lease_end",
+            "lease.order",
+        ),
+        (
+            {"classes": [{"id": "C1", "type": "infant", "min_age_months": 12, "max_age_months": 6}]},
+            "$.classes[0].max_age_months",
+            "class.age_range",
+        ),
     ],
 )
 def test_field_rules(change: dict[str, Any], path: str, code: str) -> None:
@@ -153,29 +169,39 @@ def test_field_rules(change: dict[str, Any], path: str, code: str) -> None:
         record.pop("rooms")
         record["safety"].pop("windows")
         record["safety"].pop("doors")
-    v = list(validate_items([loading.RawRecord("x", record)], TODAY))[0]
+    v = next(iter(validate_items([loading.RawRecord("x", record)], TODAY)))
     assert (path, code) in {(p.path, p.code) for p in v.problems}, [(p.path, p.code) for p in v.problems]
 
 
 def test_life_room_without_class_or_floor_is_located() -> None:
     record = base_record()
     record["rooms"][3] = {"id": "R104", "type": "sleeping"}
-    v = list(validate_items([loading.RawRecord("x", record)], TODAY))[0]
+    v = next(iter(validate_items([loading.RawRecord("x", record)], TODAY)))
     found = {(p.path, p.code) for p in v.problems}
-    assert ("$.rooms[3].class_id", "room.no_class") in found and ("$.rooms[3].floor", "room.no_floor") in found
+    assert ("$.rooms[3].class_id", "room.no_class") in found and (
+        "$.rooms[3].floor",
+        "room.no_floor",
+    ) in found
 
 
 def test_event_date_after_inspection() -> None:
     record = base_record()
     record["premises"]["maintenance_last_date"] = "2026-10-20"
-    v = list(validate_items([loading.RawRecord("x", record)], TODAY))[0]
-    assert ("$.premises.maintenance_last_date", "date.after_inspection") in {(p.path, p.code) for p in v.problems}
+    v = next(iter(validate_items([loading.RawRecord("x", record)], TODAY)))
+    assert ("$.premises.maintenance_last_date", "date.after_inspection") in {
+        (p.path, p.code) for p in v.problems
+    }
 
 
 def test_self_intersecting_site_boundary() -> None:
     record = base_record()
-    record["location"]["site_boundary"] = {"type": "Polygon", "coordinates": [[[123.39, 41.78], [123.40, 41.79], [123.40, 41.78], [123.39, 41.79], [123.39, 41.78]]]}
-    v = list(validate_items([loading.RawRecord("x", record)], TODAY))[0]
+    record["location"]["site_boundary"] = {
+        "type": "Polygon",
+        "coordinates": [
+            [[123.39, 41.78], [123.40, 41.79], [123.40, 41.78], [123.39, 41.79], [123.39, 41.78]]
+        ],
+    }
+    v = next(iter(validate_items([loading.RawRecord("x", record)], TODAY)))
     assert "geometry.invalid" in codes(v)
 
 

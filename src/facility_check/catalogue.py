@@ -169,7 +169,12 @@ def _schema_errors(data: Any, schema: dict[str, Any], source: str) -> list[Probl
         entry = _entry_name(data, list(error.absolute_path))
         where = f" ({entry})" if entry else ""
         out.append(
-            _problem(source, error.json_path, f"条目不符合格式{where}：{error.message}", f"invalid entry{where}: {error.message}")
+            _problem(
+                source,
+                error.json_path,
+                f"条目不符合格式{where}：{error.message}",
+                f"invalid entry{where}: {error.message}",
+            )
         )
     return out
 
@@ -187,7 +192,9 @@ def _safe_load(path: Path, source: str) -> Any:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CatalogueError([_problem(source, "$", f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}")]) from None
+        raise CatalogueError(
+            [_problem(source, "$", f"无法读取：{exc.strerror}", f"cannot read: {exc.strerror}")]
+        ) from None
     if len(raw) > MAX_OVERLAY_BYTES * 4:
         raise CatalogueError([_problem(source, "$", "文件过大", "file too large")])
     try:
@@ -195,7 +202,9 @@ def _safe_load(path: Path, source: str) -> Any:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        raise CatalogueError([_problem(source, "$", f"YAML 无法解析{where}：{exc}", f"YAML cannot be parsed{where}: {exc}")]) from None
+        raise CatalogueError(
+            [_problem(source, "$", f"YAML 无法解析{where}：{exc}", f"YAML cannot be parsed{where}: {exc}")]
+        ) from None
 
 
 def _article(entry: Mapping[str, Any], doc: DocumentInfo, origin: str = "national") -> Article:
@@ -240,18 +249,35 @@ def _check_integrity(articles: list[Article], source: str) -> list[Problem]:
         for name in (a.code, *a.aliases):
             if name in seen:
                 problems.append(
-                    _problem(source, a.code, f"代码 {name} 重复（已用于 {seen[name]}）", f"code {name} is used twice (already by {seen[name]})")
+                    _problem(
+                        source,
+                        a.code,
+                        f"代码 {name} 重复（已用于 {seen[name]}）",
+                        f"code {name} is used twice (already by {seen[name]})",
+                    )
                 )
             seen[name] = a.code
         if a.predicate is not None and a.predicate not in REGISTRY:
             problems.append(
-                _problem(source, a.code, f"{a.code} 引用了未注册的判定函数 {a.predicate!r}", f"{a.code} names unregistered predicate {a.predicate!r}")
+                _problem(
+                    source,
+                    a.code,
+                    f"{a.code} 引用了未注册的判定函数 {a.predicate!r}",
+                    f"{a.code} names unregistered predicate {a.predicate!r}",
+                )
             )
         for name, p in a.parameters.items():
             if name == "design_rules":
                 for code in p.value:
                     if code not in {x.code for x in articles}:
-                        problems.append(_problem(source, a.code, f"{a.code} 引用了不存在的条目 {code}", f"{a.code} points to unknown entry {code}"))
+                        problems.append(
+                            _problem(
+                                source,
+                                a.code,
+                                f"{a.code} 引用了不存在的条目 {code}",
+                                f"{a.code} points to unknown entry {code}",
+                            )
+                        )
     return problems
 
 
@@ -271,11 +297,20 @@ def load_base() -> Catalogue:
             problems.extend(errors)
             continue
         d = data["document"]
-        doc = DocumentInfo(d["id"], d["code_prefix"], d["title"], d["title_en"], d["issued_by"], bool(d["scored"]))
+        doc = DocumentInfo(
+            d["id"], d["code_prefix"], d["title"], d["title_en"], d["issued_by"], bool(d["scored"])
+        )
         documents[doc.id] = doc
         for entry in data["articles"]:
             if not str(entry["code"]).startswith(doc.code_prefix + "-"):
-                problems.append(_problem(source, entry["code"], f"{entry['code']} 不以 {doc.code_prefix}- 开头", f"{entry['code']} does not start with {doc.code_prefix}-"))
+                problems.append(
+                    _problem(
+                        source,
+                        entry["code"],
+                        f"{entry['code']} 不以 {doc.code_prefix}- 开头",
+                        f"{entry['code']} does not start with {doc.code_prefix}-",
+                    )
+                )
             articles.append(_article(entry, doc))
     problems.extend(_check_integrity(articles, "standards/"))
     if problems:
@@ -290,16 +325,30 @@ def load(overlay_path: str | None = None) -> Catalogue:
     return apply_overlay(base, Path(overlay_path))
 
 
+def _same_kind(old: Any, new: Any) -> bool:
+    """An overlay value must have the kind of the default it replaces (numbers are one kind)."""
+    if old is None or new is None:
+        return True
+    numbers = (int, float)
+    if isinstance(old, numbers) and not isinstance(old, bool):
+        return isinstance(new, numbers) and not isinstance(new, bool)
+    return type(old) is type(new)
+
+
 def apply_overlay(base: Catalogue, path: Path) -> Catalogue:
     source = str(path)
     if not path.is_file():
         raise CatalogueError([_problem(source, "$", "覆盖规则文件不存在", "overlay file does not exist")])
     raw = path.read_bytes()
     if len(raw) > MAX_OVERLAY_BYTES:
-        raise CatalogueError([_problem(source, "$", "覆盖规则文件超过 1 MiB", "overlay file is larger than 1 MiB")])
+        raise CatalogueError(
+            [_problem(source, "$", "覆盖规则文件超过 1 MiB", "overlay file is larger than 1 MiB")]
+        )
     data = _safe_load(path, source)
     if not isinstance(data, dict):
-        raise CatalogueError([_problem(source, "$", "覆盖规则应为 YAML 映射", "an overlay must be a YAML mapping")])
+        raise CatalogueError(
+            [_problem(source, "$", "覆盖规则应为 YAML 映射", "an overlay must be a YAML mapping")]
+        )
     errors = _schema_errors(data, load_schema("overlay.schema.json"), source)
     if errors:
         raise CatalogueError(errors)
@@ -331,17 +380,16 @@ def apply_overlay(base: Catalogue, path: Path) -> Catalogue:
                 )
                 continue
             old = params[pname]
-            if old.value is not None and change["value"] is not None and type(old.value) is not type(change["value"]):
-                if not (isinstance(old.value, int | float) and isinstance(change["value"], int | float)):
-                    problems.append(
-                        _problem(
-                            source,
-                            f"$.parameters.{code}.{pname}",
-                            f"{article.code}.{pname} 应为 {type(old.value).__name__} 类型",
-                            f"{article.code}.{pname} must be a {type(old.value).__name__}",
-                        )
+            if not _same_kind(old.value, change["value"]):
+                problems.append(
+                    _problem(
+                        source,
+                        f"$.parameters.{code}.{pname}",
+                        f"{article.code}.{pname} 应为 {type(old.value).__name__} 类型",
+                        f"{article.code}.{pname} must be a {type(old.value).__name__}",
                     )
-                    continue
+                )
+                continue
             params[pname] = Parameter(change["value"], str(change["source"]), old.unit, overlay=name)
         articles[article.code] = replace(articles[article.code], parameters=MappingProxyType(params))
 
@@ -363,14 +411,28 @@ def apply_overlay(base: Catalogue, path: Path) -> Catalogue:
         doc_id = entry.pop("document")
         doc = base.documents.get(doc_id)
         if doc is None:
-            problems.append(_problem(source, f"$.articles[{index}].document", f"未知的文件 {doc_id!r}", f"unknown document {doc_id!r}"))
+            problems.append(
+                _problem(
+                    source,
+                    f"$.articles[{index}].document",
+                    f"未知的文件 {doc_id!r}",
+                    f"unknown document {doc_id!r}",
+                )
+            )
             continue
         for p in _schema_errors(entry, article_schema, source):
             problems.append(replace(p, path=f"$.articles[{index}]" + p.path[1:]))
         if problems:
             continue
         if entry["code"] in articles or base.get(entry["code"]) is not None:
-            problems.append(_problem(source, f"$.articles[{index}].code", f"代码 {entry['code']} 已存在", f"code {entry['code']} already exists"))
+            problems.append(
+                _problem(
+                    source,
+                    f"$.articles[{index}].code",
+                    f"代码 {entry['code']} 已存在",
+                    f"code {entry['code']} already exists",
+                )
+            )
             continue
         articles[entry["code"]] = _article(entry, doc, origin=name)
 

@@ -6,13 +6,13 @@ comes from a renderer registry. Output is deterministic: same input, same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, TypeAlias
 
-import click
 import typer
 
 from . import __version__
@@ -24,8 +24,8 @@ from .problems import Problem, Severity, Text
 from .record import Facility
 from .render.base import dump_json
 from .render.catalogue import CATALOGUE_REPORTERS
-from .render.facility import FACILITY_REPORTERS, SELFCHECK_REPORTERS
 from .render.district import DISTRICT_REPORTERS, csv_text, tables
+from .render.facility import FACILITY_REPORTERS, SELFCHECK_REPORTERS
 from .render.siting import SITING_REPORTERS
 from .render.validation import VALIDATION_REPORTERS, problem_line
 from .report import FacilityReport
@@ -57,8 +57,13 @@ def _choices(names: Iterable[str]) -> Any:
 
 
 if TYPE_CHECKING:
-    FacilityFormat = ValidationFormat = SelfCheckFormat = CatalogueFormat = SchemaName = str
-    DistrictFormat = SitingFormat = str
+    FacilityFormat: TypeAlias = str
+    ValidationFormat: TypeAlias = str
+    SelfCheckFormat: TypeAlias = str
+    CatalogueFormat: TypeAlias = str
+    SchemaName: TypeAlias = str
+    DistrictFormat: TypeAlias = str
+    SitingFormat: TypeAlias = str
 else:
     FacilityFormat = _choices(FACILITY_REPORTERS)
     ValidationFormat = _choices(VALIDATION_REPORTERS)
@@ -71,7 +76,10 @@ else:
 LangOpt = Annotated[Literal["zh", "en"], typer.Option("--lang", help="输出语言 / output language")]
 AsOfOpt = Annotated[
     str | None,
-    typer.Option("--as-of", help="参考日期 YYYY-MM-DD（默认取记录的检查日期）/ reference date (default: the inspection date)"),
+    typer.Option(
+        "--as-of",
+        help="参考日期 YYYY-MM-DD（默认取记录的检查日期）/ reference date (default: the inspection date)",
+    ),
 ]
 OverlayOpt = Annotated[
     str | None, typer.Option("--overlay", help="省/区地方规则 YAML / province or district overlay (YAML)")
@@ -80,7 +88,9 @@ HazardsOpt = Annotated[
     list[str] | None,
     typer.Option("--hazards", help="危险源图层 GeoJSON（可多次指定）/ hazard layer, GeoJSON (repeatable)"),
 ]
-OutOpt = Annotated[str | None, typer.Option("--out", help="写入文件而不是标准输出 / write to a file, not stdout")]
+OutOpt = Annotated[
+    str | None, typer.Option("--out", help="写入文件而不是标准输出 / write to a file, not stdout")
+]
 
 
 def _fail(problems: Sequence[Problem], lang: str) -> NoReturn:
@@ -99,7 +109,11 @@ def _as_of(value: str | None, lang: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        _usage(f"--as-of 不是有效日期：{value!r}（应为 YYYY-MM-DD）", f"--as-of is not a valid date: {value!r} (expected YYYY-MM-DD)", lang)
+        _usage(
+            f"--as-of 不是有效日期：{value!r}（应为 YYYY-MM-DD）",
+            f"--as-of is not a valid date: {value!r} (expected YYYY-MM-DD)",
+            lang,
+        )
 
 
 def _catalogue(overlay: str | None, lang: str) -> Catalogue:
@@ -109,7 +123,7 @@ def _catalogue(overlay: str | None, lang: str) -> Catalogue:
         _fail(exc.problems, lang)
 
 
-def _emit(text: str | bytes, out: str | None) -> None:
+def _emit(text: str | bytes, out: str | None, lang: str = "zh") -> None:
     if out is not None:
         path = Path(out)
         try:
@@ -118,7 +132,7 @@ def _emit(text: str | bytes, out: str | None) -> None:
             else:
                 path.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
+            _usage(f"无法写入 {out}：{exc.strerror}", f"cannot write {out}: {exc.strerror}", lang, source=out)
         return
     if isinstance(text, bytes):
         sys.stdout.buffer.write(text)
@@ -153,7 +167,9 @@ def _reports(
             continue
         warnings = tuple(p for p in v.problems if p.severity == Severity.warning)
         siting = next(sitings) if sitings is not None else None
-        reports.append(evaluate(v.facility, catalogue, options, source=v.source, siting=siting, warnings=warnings))
+        reports.append(
+            evaluate(v.facility, catalogue, options, source=v.source, siting=siting, warnings=warnings)
+        )
     return reports
 
 
@@ -199,7 +215,10 @@ def check(
     fmt: Annotated[FacilityFormat, typer.Option("--format")] = "text",
     lang: LangOpt = "zh",
     assume_unknown_met: Annotated[
-        bool, typer.Option("--assume-unknown-met", help="按未知项均符合计分（仅供自查参考）/ best case: unknowns as met")
+        bool,
+        typer.Option(
+            "--assume-unknown-met", help="按未知项均符合计分（仅供自查参考）/ best case: unknowns as met"
+        ),
     ] = False,
     out: OutOpt = None,
 ) -> None:
@@ -208,7 +227,9 @@ def check(
     catalogue = _catalogue(overlay, lang)
     records = _validated(files, when)
     rejected = [v for v in records if not v.ok]
-    reports = _reports(records, catalogue, Options(as_of=when, assume_unknown_met=assume_unknown_met), hazards, lang)
+    reports = _reports(
+        records, catalogue, Options(as_of=when, assume_unknown_met=assume_unknown_met), hazards, lang
+    )
     if not reports:
         _emit(VALIDATION_REPORTERS["json" if fmt == "json" else "text"]().render(rejected, lang), out)
         raise typer.Exit(EXIT_INPUT)
@@ -246,7 +267,10 @@ def self_check(
 @app.command()
 def siting(
     files: Annotated[list[str], typer.Argument(help="机构记录 / facility record(s)")],
-    hazards: Annotated[list[str], typer.Option("--hazards", help="危险源图层 GeoJSON（可多次指定）/ hazard layer (repeatable)")],
+    hazards: Annotated[
+        list[str],
+        typer.Option("--hazards", help="危险源图层 GeoJSON（可多次指定）/ hazard layer (repeatable)"),
+    ],
     overlay: OverlayOpt = None,
     fmt: Annotated[SitingFormat, typer.Option("--format")] = "text",
     lang: LangOpt = "zh",
@@ -274,7 +298,10 @@ def siting(
 
 @app.command()
 def district(
-    inputs: Annotated[list[str], typer.Argument(help="目录、JSON Lines、JSON 数组（可多个）/ directories, JSON Lines, JSON arrays")],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="目录、JSON Lines、JSON 数组（可多个）/ directories, JSON Lines, JSON arrays"),
+    ],
     hazards: HazardsOpt = None,
     overlay: OverlayOpt = None,
     as_of: AsOfOpt = None,
@@ -282,7 +309,11 @@ def district(
     out: OutOpt = None,
     lang: LangOpt = "zh",
     allow_incomplete: Annotated[
-        bool, typer.Option("--allow-incomplete", help="接受不完整结果（有无法评估的记录时仍以 0/1 退出）/ accept an incomplete result")
+        bool,
+        typer.Option(
+            "--allow-incomplete",
+            help="接受不完整结果（有无法评估的记录时仍以 0/1 退出）/ accept an incomplete result",
+        ),
     ] = False,
 ) -> None:
     """辖区服务质量得分 / The district's 15-point 服务质量 section, with everything a reviewer needs."""
@@ -293,7 +324,11 @@ def district(
     index = _hazard_index(hazards, catalogue, lang, allow_rejected=True)
     reporter = DISTRICT_REPORTERS[fmt]()
     if reporter.binary and out is None and sys.stdout.isatty():
-        _usage("xlsx 为二进制格式，请用 --out 指定输出文件", "xlsx is binary: give an output file with --out", lang)
+        _usage(
+            "xlsx 为二进制格式，请用 --out 指定输出文件",
+            "xlsx is binary: give an output file with --out",
+            lang,
+        )
     with _progress(lang) as advance:
         result = compute(
             iter_sources(list(inputs)),
@@ -312,7 +347,11 @@ def district(
             if name != "facilities":
                 Path(f"{stem}-{name}.csv").write_text(csv_text(rows), encoding="utf-8")
     if result.evaluated == 0:
-        sys.stderr.write(("辖区没有可评估的机构：没有得分\n" if lang == "zh" else "no facility could be evaluated: the district has no score\n"))
+        sys.stderr.write(
+            "辖区没有可评估的机构：没有得分\n"
+            if lang == "zh"
+            else "no facility could be evaluated: the district has no score\n"
+        )
     elif not result.complete and not allow_incomplete:
         sys.stderr.write(
             "结果不完整：有记录或危险源要素无法使用（见报告）；如确认接受，请加 --allow-incomplete\n"
@@ -335,7 +374,13 @@ class _progress:
             return None
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed}"), TimeElapsedColumn(), transient=True)
+        self.bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.completed}"),
+            TimeElapsedColumn(),
+            transient=True,
+        )
         self.bar.__enter__()
         task = self.bar.add_task("评估机构" if self.lang == "zh" else "facilities", total=None)
         return lambda n: self.bar.advance(task, n)
@@ -359,8 +404,14 @@ def explain(
         import difflib
 
         close = difflib.get_close_matches(code.upper(), [a.code for a in catalogue.articles], n=3, cutoff=0.6)
-        hint_zh = f"；是否应为 {', '.join(close)}？" if close else "；用 facility-check standards 查看全部代码"
-        hint_en = f"; did you mean {', '.join(close)}?" if close else "; see facility-check standards for every code"
+        hint_zh = (
+            f"；是否应为 {', '.join(close)}？" if close else "；用 facility-check standards 查看全部代码"
+        )
+        hint_en = (
+            f"; did you mean {', '.join(close)}?"
+            if close
+            else "; see facility-check standards for every code"
+        )
         _usage(f"未知的条款代码 {code!r}{hint_zh}", f"unknown article code {code!r}{hint_en}", lang)
     _emit(CATALOGUE_REPORTERS[fmt]().explain(article, catalogue, lang), None)
 
@@ -404,10 +455,8 @@ def _main(
 def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
-            try:
+            with contextlib.suppress(ValueError, OSError):  # exotic streams keep their encoding
                 stream.reconfigure(encoding="utf-8")
-            except (ValueError, OSError):  # pragma: no cover - exotic streams
-                pass
     app()
 
 

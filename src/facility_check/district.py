@@ -79,7 +79,11 @@ class FacilityRow:
 
 def row_from_report(r: FacilityReport) -> FacilityRow:
     def codes(std: str, status: Status) -> tuple[str, ...]:
-        return tuple(x.code for x in r.ordered_articles() if x.article.document.id == std and x.counts and x.status == status)
+        return tuple(
+            x.code
+            for x in r.ordered_articles()
+            if x.article.document.id == std and x.counts and x.status == status
+        )
 
     missing = sorted(
         {
@@ -119,7 +123,11 @@ class Rejected:
     problems: tuple[Problem, ...]
 
     def to_dict(self, lang: str) -> dict[str, Any]:
-        return {"source": self.source, "facility_id": self.facility_id, "errors": [p.to_dict(lang) for p in self.problems]}
+        return {
+            "source": self.source,
+            "facility_id": self.facility_id,
+            "errors": [p.to_dict(lang) for p in self.problems],
+        }
 
 
 @dataclass
@@ -136,7 +144,9 @@ class DistrictResult:
     overlay: OverlayInfo | None
     as_of: date | None
     allow_incomplete: bool
-    unmet_articles: list[tuple[str, str, str, int]] = field(default_factory=list)  # code, title, title_en, count
+    unmet_articles: list[tuple[str, str, str, int]] = field(
+        default_factory=list
+    )  # code, title, title_en, count
     missing_facts: list[tuple[str, int]] = field(default_factory=list)
     hazard_problems: list[Problem] = field(default_factory=list)
 
@@ -198,7 +208,9 @@ class DistrictResult:
             "evaluated": self.evaluated,
             "reasons": {k: [t(lang) for t in v] for k, v in sorted(self.reasons.items()) if v},
             "facilities": [r.to_dict(lang) for r in sorted(self.rows, key=lambda r: r.facility_id)],
-            "rejected": [x.to_dict(lang) for x in sorted(self.rejected, key=lambda x: (x.source, x.facility_id or ""))],
+            "rejected": [
+                x.to_dict(lang) for x in sorted(self.rejected, key=lambda x: (x.source, x.facility_id or ""))
+            ],
             "cost_siting": sorted(r.facility_id for r in self.cost_siting()),
             "cost_design": sorted(r.facility_id for r in self.cost_design()),
             "unmet_articles": [
@@ -209,7 +221,9 @@ class DistrictResult:
             "hazard_layers": list(self.layers),
             "hazard_problems": [p.to_dict(lang) for p in self.hazard_problems],
             "as_of": self.as_of.isoformat() if self.as_of else None,
-            "overlay": None if self.overlay is None else {"name": self.overlay.name, "sha256": self.overlay.sha256},
+            "overlay": None
+            if self.overlay is None
+            else {"name": self.overlay.name, "sha256": self.overlay.sha256},
             "allow_incomplete": self.allow_incomplete,
         }
 
@@ -247,7 +261,11 @@ def compute(
         for v in chunk:
             if not (v.ok and v.facility is not None):
                 rejected.append(Rejected(v.source, v.facility_id, tuple(v.problems)))
-        sitings = siting_index.evaluate_many([v.facility for v in usable]) if siting_index is not None else [None] * len(usable)
+        sitings = (
+            siting_index.evaluate_many([v.facility for v in usable])
+            if siting_index is not None
+            else [None] * len(usable)
+        )
         for v, siting in zip(usable, sitings, strict=True):
             assert v.facility is not None
             fid = v.facility.facility_id
@@ -272,12 +290,24 @@ def compute(
                             source,
                             "$.facility_id",
                             "district.duplicate_id",
-                            Text(f"机构编号 {fid!r} 重复，另见 {others}；无法确定以哪条记录为准", f"facility id {fid!r} also appears in {others}; which record counts cannot be decided"),
+                            Text(
+                                f"机构编号 {fid!r} 重复，另见 {others}；无法确定以哪条记录为准",
+                                f"facility id {fid!r} also appears in {others}; which record counts cannot be decided",
+                            ),
                         ),
                     ),
                 )
             )
-    return aggregate(list(rows.values()), given, rejected, catalogue, options, siting_index, hazard_problems or [], allow_incomplete)
+    return aggregate(
+        list(rows.values()),
+        given,
+        rejected,
+        catalogue,
+        options,
+        siting_index,
+        hazard_problems or [],
+        allow_incomplete,
+    )
 
 
 def aggregate(
@@ -290,15 +320,31 @@ def aggregate(
     hazard_problems: list[Problem],
     allow_incomplete: bool,
 ) -> DistrictResult:
-    reasons: dict[str, list[Text]] = {"siting": [], "design": [], "setup": [], "management": [], "complete": []}
+    reasons: dict[str, list[Text]] = {
+        "siting": [],
+        "design": [],
+        "setup": [],
+        "management": [],
+        "complete": [],
+    }
     if not rows:
         for item in ("setup", "management"):
-            reasons[item].append(Text("没有可评估的机构：空辖区没有平均分", "no facility could be evaluated: an empty district has no average"))
+            reasons[item].append(
+                Text(
+                    "没有可评估的机构：空辖区没有平均分",
+                    "no facility could be evaluated: an empty district has no average",
+                )
+            )
     # item 1
     siting: Decimal | None
     if siting_index is None:
         siting = None
-        reasons["siting"].append(Text("未提供危险源图层（--hazards），无法评估选址", "no hazard layers given (--hazards): siting cannot be assessed"))
+        reasons["siting"].append(
+            Text(
+                "未提供危险源图层（--hazards），无法评估选址",
+                "no hazard layers given (--hazards): siting cannot be assessed",
+            )
+        )
     elif any(r.siting == "noncompliant" for r in rows):
         siting = Decimal(0)
     elif not rows or any(r.siting != "compliant" for r in rows):
@@ -307,7 +353,9 @@ def aggregate(
             if r.siting != "compliant":
                 zh = r.siting_reason.zh if r.siting_reason else ""
                 en = r.siting_reason.en if r.siting_reason else ""
-                reasons["siting"].append(Text(f"{r.facility_id}：选址无法判断（{zh}）", f"{r.facility_id}: siting unknown ({en})"))
+                reasons["siting"].append(
+                    Text(f"{r.facility_id}：选址无法判断（{zh}）", f"{r.facility_id}: siting unknown ({en})")
+                )
     else:
         siting = SITING_POINTS
     # item 2
@@ -319,7 +367,9 @@ def aggregate(
         for r in rows:
             if r.design != "compliant":
                 facts = ", ".join(r.design_missing[:8]) + (" …" if len(r.design_missing) > 8 else "")
-                reasons["design"].append(Text(f"{r.facility_id} 缺少事实：{facts}", f"{r.facility_id} lacks facts: {facts}"))
+                reasons["design"].append(
+                    Text(f"{r.facility_id} 缺少事实：{facts}", f"{r.facility_id} lacks facts: {facts}")
+                )
     else:
         design = DESIGN_POINTS
     setup = mean(r.setup for r in rows)
@@ -334,13 +384,18 @@ def aggregate(
     rejected_hazards = [p for p in hazard_problems if p.severity == Severity.error]
     if rejected_hazards:
         reasons["complete"].append(
-            Text(f"危险源图层中有 {len(rejected_hazards)} 个要素无法使用（见 hazard_problems）", f"{len(rejected_hazards)} hazard features could not be used (see hazard_problems)")
+            Text(
+                f"危险源图层中有 {len(rejected_hazards)} 个要素无法使用（见 hazard_problems）",
+                f"{len(rejected_hazards)} hazard features could not be used (see hazard_problems)",
+            )
         )
     unmet = Counter(code for r in rows for code in (*r.setup_unmet, *r.management_unmet))
     unmet_articles = []
-    for code, n in sorted(unmet.items(), key=lambda kv: (-kv[1], catalogue.get(kv[0]).sort_key() if catalogue.get(kv[0]) else (9,))):
+    for code, n in unmet.items():
         a = catalogue.get(code)
         unmet_articles.append((code, a.title if a else code, a.title_en if a else code, n))
+    order = {a.code: a.sort_key() for a in catalogue.articles}
+    unmet_articles.sort(key=lambda x: (-x[3], order.get(x[0], (9,))))
     missing = Counter(p for r in rows for p in r.missing_facts)
     return DistrictResult(
         given=given,

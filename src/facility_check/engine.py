@@ -34,7 +34,10 @@ def run_article(article: Article, facility: Facility, ctx: Context) -> ArticleRe
     if not article.checked:
         who = {"government": ("政府部门", "government"), "none": ("无（原则性条款）", "no one (a principle)")}
         zh, en = who.get(article.binds, ("—", "—"))
-        note = Check(Status.not_applicable, Text(f"本条约束对象：{zh}，不对机构逐条检查", f"binds {en}; not checked per facility"))
+        note = Check(
+            Status.not_applicable,
+            Text(f"本条约束对象：{zh}，不对机构逐条检查", f"binds {en}; not checked per facility"),
+        )
         return ArticleResult(article, Status.not_applicable, (note,))
     assert article.predicate is not None
     predicate = REGISTRY[article.predicate]
@@ -110,4 +113,6 @@ def _score(standard: str, results: tuple[ArticleResult, ...]) -> StandardScore:
     unknown = sum(1 for r in counted if r.status == Status.unknown)
     met = sum(1 for r in counted if r.status == Status.met)
     na = sum(1 for r in counted if r.status == Status.not_applicable)
-    return StandardScore(standard, facility_score(unmet + unknown), unmet, unknown, met, na, facility_score(unmet))
+    return StandardScore(
+        standard, facility_score(unmet + unknown), unmet, unknown, met, na, facility_score(unmet)
+    )

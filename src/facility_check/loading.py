@@ -200,7 +200,9 @@ def _depth_exceeded(value: Any, limit: int) -> bool:
 def parse_json(text: str, source: str, line_offset: int = 0) -> Any:
     """Parse one JSON text strictly; raise _Reject with a located problem."""
     if not text.strip():
-        raise _Reject(_problem(source, "json.empty", "文件为空（没有 JSON 内容）", "file is empty (no JSON content)"))
+        raise _Reject(
+            _problem(source, "json.empty", "文件为空（没有 JSON 内容）", "file is empty (no JSON content)")
+        )
     try:
         value = json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_constant)
     except _DuplicateKey as exc:
@@ -312,7 +314,8 @@ def _records_from_document(value: Any, source: str, warnings: list[Problem]) -> 
             return
         if not value:
             yield LoadFailure(
-                source, [_problem(source, "json.empty_array", "数组中没有任何记录", "the array holds no record")]
+                source,
+                [_problem(source, "json.empty_array", "数组中没有任何记录", "the array holds no record")],
             )
             return
         for index, item in enumerate(value):
@@ -354,7 +357,9 @@ def _iter_jsonl(stream: BinaryIO, source: str) -> Iterator[LoadItem]:
         any_record = True
         yield RawRecord(source=record_source, data=value, line=number, warnings=warnings)
     if not any_record and first:
-        yield LoadFailure(source, [_problem(source, "json.empty", "文件为空（没有任何记录）", "file is empty (no record)")])
+        yield LoadFailure(
+            source, [_problem(source, "json.empty", "文件为空（没有任何记录）", "file is empty (no record)")]
+        )
 
 
 def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
@@ -386,7 +391,14 @@ def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
         if not children:
             yield LoadFailure(
                 name,
-                [_problem(name, "input.empty_dir", "目录中没有 .json 或 .jsonl 文件", "directory has no .json or .jsonl file")],
+                [
+                    _problem(
+                        name,
+                        "input.empty_dir",
+                        "目录中没有 .json 或 .jsonl 文件",
+                        "directory has no .json or .jsonl file",
+                    )
+                ],
             )
         for child in children:
             yield from iter_source(str(child))
@@ -401,7 +413,17 @@ def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
                 return
             data = _read_limited(stream, name)
     except OSError as exc:
-        yield LoadFailure(name, [_problem(name, "input.unreadable", f"无法读取文件：{exc.strerror}", f"cannot read file: {exc.strerror}")])
+        yield LoadFailure(
+            name,
+            [
+                _problem(
+                    name,
+                    "input.unreadable",
+                    f"无法读取文件：{exc.strerror}",
+                    f"cannot read file: {exc.strerror}",
+                )
+            ],
+        )
         return
     except _Reject as exc:
         yield LoadFailure(name, [exc.problem])

@@ -255,7 +255,11 @@ class MultiPolygon(_Model):
     coordinates: Annotated[
         list[
             Annotated[
-                list[Annotated[list[Annotated[list[float], Field(min_length=2, max_length=3)]], Field(min_length=4)]],
+                list[
+                    Annotated[
+                        list[Annotated[list[float], Field(min_length=2, max_length=3)]], Field(min_length=4)
+                    ]
+                ],
                 Field(min_length=1),
             ]
         ],
@@ -327,16 +331,16 @@ class Location(_Model):
 class Building(_Model):
     """The building the children use (JGJ 39, GB 50016 5.4.4, GB 50223 6.0.8)."""
 
-    standalone: bool | None = Field(None, description="独立建筑 / a separate building used only by the facility")
+    standalone: bool | None = Field(
+        None, description="独立建筑 / a separate building used only by the facility"
+    )
     storeys_above_ground: Annotated[int, Field(ge=1, le=200)] | None = None
     fire_resistance_grade: Annotated[int, Field(ge=1, le=4)] | None = Field(None, description="耐火等级 1–4")
     seismic_category: SeismicCategory | None = Field(None, description="抗震设防类别 甲/乙/丙/丁")
     high_rise: bool | None = Field(None, description="高层建筑")
     independent_exits: bool | None = Field(None, description="独立的安全出口")
     independent_stairs: bool | None = Field(None, description="独立的疏散楼梯")
-    dense_urban_rebuild: bool | None = Field(
-        None, description="城市密集区改扩建（室外场地可按 2 m²/人）"
-    )
+    dense_urban_rebuild: bool | None = Field(None, description="城市密集区改扩建（室外场地可按 2 m²/人）")
 
 
 class Room(_Model):
@@ -345,7 +349,9 @@ class Room(_Model):
     id: ShortText
     type: RoomType
     class_id: ShortText | None = Field(None, description="所属班级（生活用房必填）")
-    floor: Annotated[int, Field(ge=-10, le=200)] | None = Field(None, description="所在楼层; 1 = 首层, -1 = 地下")
+    floor: Annotated[int, Field(ge=-10, le=200)] | None = Field(
+        None, description="所在楼层; 1 = 首层, -1 = 地下"
+    )
     semi_basement: bool | None = Field(None, description="半地下室")
     area_m2: NonNegFloat | None = None
     winter_sunlight_hours: Annotated[float, Field(ge=0, le=24)] | None = Field(

@@ -18,7 +18,12 @@ from .rules.base import Check, Status
 from .scoring import to_number
 
 STATUS_ORDER = {Status.unmet: 0, Status.unknown: 1, Status.met: 2, Status.not_applicable: 3}
-STATUS_ZH = {Status.met: "符合", Status.unmet: "不符合", Status.unknown: "未知", Status.not_applicable: "不适用"}
+STATUS_ZH = {
+    Status.met: "符合",
+    Status.unmet: "不符合",
+    Status.unknown: "未知",
+    Status.not_applicable: "不适用",
+}
 VERDICT_ZH = {"compliant": "符合", "noncompliant": "不符合", "unknown": "无法判断"}
 
 
@@ -143,7 +148,11 @@ class DesignResult:
 
     @property
     def warnings(self) -> tuple[ArticleResult, ...]:
-        return tuple(r for r in self.findings if r.status in (Status.unmet, Status.unknown) and r.article.strength == "should")
+        return tuple(
+            r
+            for r in self.findings
+            if r.status in (Status.unmet, Status.unknown) and r.article.strength == "should"
+        )
 
     @property
     def missing_facts(self) -> tuple[str, ...]:
@@ -211,7 +220,9 @@ class FacilityReport:
 
     @property
     def compliant(self) -> bool:
-        return all(r.status == Status.met or r.status == Status.not_applicable for r in self.articles if r.counts)
+        return all(
+            r.status == Status.met or r.status == Status.not_applicable for r in self.articles if r.counts
+        )
 
     def exit_findings(self) -> bool:
         """True when the facility has something to fix (exit code 1)."""
@@ -222,7 +233,10 @@ class FacilityReport:
         return self.siting is not None and self.siting.verdict != "compliant"
 
     def to_dict(self, lang: str) -> dict[str, Any]:
-        scores = {k: to_number(self.scores[k].best_case if self.assume_unknown_met else self.scores[k].score) for k in sorted(self.scores)}
+        scores = {
+            k: to_number(self.scores[k].best_case if self.assume_unknown_met else self.scores[k].score)
+            for k in sorted(self.scores)
+        }
         out: dict[str, Any] = {
             "facility_id": self.facility_id,
             "name": self.name,

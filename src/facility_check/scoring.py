@@ -7,8 +7,8 @@ kept as ``Fraction`` until display, then rounded half-up to two decimals.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import math
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 

@@ -59,8 +59,16 @@ def todo(report: FacilityReport) -> list[TodoItem]:
         for f in report.siting.findings:
             if not f.passed:
                 items.append(
-                    TodoItem(0, "fix", f"SITE-{f.hazard_id}", Text(f"危险源 {f.hazard_id}", f"hazard {f.hazard_id}"),
-                             Text(f.source, f.source), (f.message,), ("$.location",), False)
+                    TodoItem(
+                        0,
+                        "fix",
+                        f"SITE-{f.hazard_id}",
+                        Text(f"危险源 {f.hazard_id}", f"hazard {f.hazard_id}"),
+                        Text(f.source, f.source),
+                        (f.message,),
+                        ("$.location",),
+                        False,
+                    )
                 )
     for r in report.design.findings:
         if r.status == Status.unmet and r.article.strength == "shall":

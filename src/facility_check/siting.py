@@ -85,7 +85,9 @@ def siting_rules() -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------
 
 
-def _feature_problem(source: str, index: int, fid: str | None, zh: str, en: str, severity: Severity = Severity.error) -> Problem:
+def _feature_problem(
+    source: str, index: int, fid: str | None, zh: str, en: str, severity: Severity = Severity.error
+) -> Problem:
     ident = f" (id {fid})" if fid is not None else ""
     return Problem(
         source=source,
@@ -121,10 +123,28 @@ def load_layer(path: str, layers: HazardLayers) -> None:
     source = path
     p = Path(path)
     if not p.is_file():
-        raise HazardError([Problem(source, "$", "hazard.missing", Text("危险源图层文件不存在", "hazard layer file does not exist"))])
+        raise HazardError(
+            [
+                Problem(
+                    source,
+                    "$",
+                    "hazard.missing",
+                    Text("危险源图层文件不存在", "hazard layer file does not exist"),
+                )
+            ]
+        )
     raw = p.read_bytes()
     if len(raw) > MAX_LAYER_BYTES:
-        raise HazardError([Problem(source, "$", "limit.size", Text("危险源图层超过 512 MiB", "hazard layer larger than 512 MiB"))])
+        raise HazardError(
+            [
+                Problem(
+                    source,
+                    "$",
+                    "limit.size",
+                    Text("危险源图层超过 512 MiB", "hazard layer larger than 512 MiB"),
+                )
+            ]
+        )
     from .loading import _Reject
 
     try:
@@ -133,14 +153,38 @@ def load_layer(path: str, layers: HazardLayers) -> None:
     except _Reject as exc:
         raise HazardError([exc.problem]) from None
     layers.problems.extend(warnings)
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
         raise HazardError(
-            [Problem(source, "$", "hazard.not_collection", Text("危险源图层应为 GeoJSON FeatureCollection", "a hazard layer must be a GeoJSON FeatureCollection"))]
+            [
+                Problem(
+                    source,
+                    "$",
+                    "hazard.not_collection",
+                    Text(
+                        "危险源图层应为 GeoJSON FeatureCollection",
+                        "a hazard layer must be a GeoJSON FeatureCollection",
+                    ),
+                )
+            ]
         )
     system = data.get("coordinate_system", "WGS84")
     if system not in ("WGS84", "CGCS2000", "GCJ02", "BD09"):
         raise HazardError(
-            [Problem(source, "$.coordinate_system", "hazard.crs", Text(f"未知坐标系 {system!r}（应为 WGS84/CGCS2000/GCJ02/BD09）", f"unknown coordinate system {system!r}"))]
+            [
+                Problem(
+                    source,
+                    "$.coordinate_system",
+                    "hazard.crs",
+                    Text(
+                        f"未知坐标系 {system!r}（应为 WGS84/CGCS2000/GCJ02/BD09）",
+                        f"unknown coordinate system {system!r}",
+                    ),
+                )
+            ]
         )
     layer_name = f"{p.name} ({system})"
     layers.names.append(layer_name)
@@ -158,7 +202,15 @@ def load_layer(path: str, layers: HazardLayers) -> None:
         errors = sorted(feature_validator.iter_errors(feature), key=lambda e: e.json_path)
         if errors:
             e = errors[0]
-            layers.problems.append(_feature_problem(source, index, fid, f"格式错误 {e.json_path}：{e.message}", f"invalid at {e.json_path}: {e.message}"))
+            layers.problems.append(
+                _feature_problem(
+                    source,
+                    index,
+                    fid,
+                    f"格式错误 {e.json_path}：{e.message}",
+                    f"invalid at {e.json_path}: {e.message}",
+                )
+            )
             continue
         if fid is None:
             layers.problems.append(_feature_problem(source, index, fid, "缺少 id", "has no id"))
@@ -169,27 +221,60 @@ def load_layer(path: str, layers: HazardLayers) -> None:
         props = feature["properties"]
         kind = props["kind"]
         if kind == "power_line" and "voltage_kv" not in props:
-            layers.problems.append(_feature_problem(source, index, fid, "架空电力线缺少电压等级 voltage_kv", "power line without voltage_kv"))
+            layers.problems.append(
+                _feature_problem(
+                    source, index, fid, "架空电力线缺少电压等级 voltage_kv", "power line without voltage_kv"
+                )
+            )
             continue
         geometry = feature["geometry"]
         if not _coordinates_in_range(geometry["coordinates"]):
-            layers.problems.append(_feature_problem(source, index, fid, "坐标超出经纬度范围或格式错误", "coordinates out of range or malformed"))
+            layers.problems.append(
+                _feature_problem(
+                    source,
+                    index,
+                    fid,
+                    "坐标超出经纬度范围或格式错误",
+                    "coordinates out of range or malformed",
+                )
+            )
             continue
         repaired = _close_rings(geometry)
         try:
             geom = shape(geometry)
         except (ValueError, TypeError, AttributeError, IndexError) as exc:
-            layers.problems.append(_feature_problem(source, index, fid, f"几何无法解析：{exc}", f"geometry cannot be read: {exc}"))
+            layers.problems.append(
+                _feature_problem(
+                    source, index, fid, f"几何无法解析：{exc}", f"geometry cannot be read: {exc}"
+                )
+            )
             continue
         if geom.is_empty:
             layers.problems.append(_feature_problem(source, index, fid, "几何为空", "empty geometry"))
             continue
         if not shapely.is_valid(geom):
             reason = shapely.is_valid_reason(geom)
-            layers.problems.append(_feature_problem(source, index, fid, f"几何无效（{reason}），无法确定如何修复，已拒绝", f"invalid geometry ({reason}); no certain repair, rejected"))
+            layers.problems.append(
+                _feature_problem(
+                    source,
+                    index,
+                    fid,
+                    f"几何无效（{reason}），无法确定如何修复，已拒绝",
+                    f"invalid geometry ({reason}); no certain repair, rejected",
+                )
+            )
             continue
         if repaired:
-            layers.problems.append(_feature_problem(source, index, fid, "多边形环未闭合，已按首点闭合", "unclosed polygon ring closed at its first position", Severity.warning))
+            layers.problems.append(
+                _feature_problem(
+                    source,
+                    index,
+                    fid,
+                    "多边形环未闭合，已按首点闭合",
+                    "unclosed polygon ring closed at its first position",
+                    Severity.warning,
+                )
+            )
         if kind not in kinds:  # guarded by the schema; kept for overlays that remove kinds
             continue
         seen.add(fid)
@@ -234,14 +319,21 @@ def _band(table: dict[str, float], value: float) -> float | None:
     return chosen
 
 
-def requirement(hazard: Hazard, users: int | None, overrides: dict[str, tuple[float, str]]) -> Requirement | None:
+def requirement(
+    hazard: Hazard, users: int | None, overrides: dict[str, tuple[float, str]]
+) -> Requirement | None:
     """The distance a facility with ``users`` people must keep from ``hazard`` (None: not a hazard)."""
     rules = siting_rules()["kinds"][hazard.kind]
     props = hazard.properties
     must_not_cross = bool(rules.get("must_not_cross", False))
     if "required_distance_m" in props:
         src = props.get("required_distance_source") or "危险源记录给出的距离（如环评卫生防护距离）"
-        return Requirement(float(props["required_distance_m"]), f"{src} [record]", True, must_not_cross or hazard.kind == "power_line")
+        return Requirement(
+            float(props["required_distance_m"]),
+            f"{src} [record]",
+            True,
+            must_not_cross or hazard.kind == "power_line",
+        )
     if hazard.kind in overrides:
         value, src = overrides[hazard.kind]
         return Requirement(value, src, False, must_not_cross or hazard.kind == "power_line")
@@ -253,17 +345,34 @@ def requirement(hazard: Hazard, users: int | None, overrides: dict[str, tuple[fl
             return None
         half = _band(rules["half_corridor_m_by_voltage_kv"], kv)
         zone = _band(rules["protection_zone_m_by_voltage_kv"], kv)
-        note = Text(f"{kv:g} kV 线路，保护区 {zone:g} m（电力设施保护条例）", f"{kv:g} kV line, protection zone {zone:g} m") if zone else None
-        return Requirement(float(half if half is not None else default), str(rules["source_note"]), False, True, note)
+        note = (
+            Text(
+                f"{kv:g} kV 线路，保护区 {zone:g} m（电力设施保护条例）",
+                f"{kv:g} kV line, protection zone {zone:g} m",
+            )
+            if zone
+            else None
+        )
+        return Requirement(
+            float(half if half is not None else default), str(rules["source_note"]), False, True, note
+        )
     if hazard.kind == "gas_pipeline" and props.get("pressure_class") in rules["by_pressure_m"]:
         pc = props["pressure_class"]
-        return Requirement(float(rules["by_pressure_m"][pc]), f"GB 50028（{pc}）；JGJ 39 3.1.2 不得穿越场地", False, True)
-    if hazard.kind == "fuel_station" and users is not None and users <= int(rules["small_facility_users_max"]):
+        return Requirement(
+            float(rules["by_pressure_m"][pc]), f"GB 50028（{pc}）；JGJ 39 3.1.2 不得穿越场地", False, True
+        )
+    if (
+        hazard.kind == "fuel_station"
+        and users is not None
+        and users <= int(rules["small_facility_users_max"])
+    ):
         grade = props.get("station_grade")
         recovery = props.get("vapour_recovery", "none")
         if grade is not None:
             value = float(rules["small_facility_by_grade"][recovery][str(grade)])
-            return Requirement(value, f"{rules['small_facility_source']}（{grade} 级站，{recovery}）", False, must_not_cross)
+            return Requirement(
+                value, f"{rules['small_facility_source']}（{grade} 级站，{recovery}）", False, must_not_cross
+            )
     return Requirement(default, source, False, must_not_cross)
 
 
@@ -336,12 +445,25 @@ class SitingIndex:
         unknown = sorted(set(overlay_siting) - set(siting_rules()["kinds"]))
         if unknown:
             raise HazardError(
-                [Problem(catalogue.overlay.path if catalogue.overlay else "", "$.siting", "overlay.siting", Text(f"未知的危险源类型：{', '.join(unknown)}", f"unknown hazard kinds: {', '.join(unknown)}"))]
+                [
+                    Problem(
+                        catalogue.overlay.path if catalogue.overlay else "",
+                        "$.siting",
+                        "overlay.siting",
+                        Text(
+                            f"未知的危险源类型：{', '.join(unknown)}",
+                            f"unknown hazard kinds: {', '.join(unknown)}",
+                        ),
+                    )
+                ]
             )
         self.overrides = {k: (float(p.value), f"{p.source} [{p.overlay}]") for k, p in overlay_siting.items()}
         self.margin_m = float(siting_rules()["report_margin_m"]["value"])
         self.geoms = np.array(layers.geometries, dtype=object)
-        self.reach_m = np.array([max_requirement(h, self.overrides) for h in layers.hazards], dtype=np.float64) + self.margin_m
+        self.reach_m = (
+            np.array([max_requirement(h, self.overrides) for h in layers.hazards], dtype=np.float64)
+            + self.margin_m
+        )
         self.tree = STRtree(self.geoms) if len(self.geoms) else None
         self.layer_names = tuple(layers.names)
 
@@ -355,8 +477,14 @@ class SitingIndex:
         for i, (g, _) in enumerate(located):
             if g is None:
                 results[i] = SitingResult(
-                    "unknown", (), self.layer_names, None,
-                    Text("记录没有可用的位置（location 经纬度或场地边界），无法测距", "the record has no usable location (coordinates or site boundary)"),
+                    "unknown",
+                    (),
+                    self.layer_names,
+                    None,
+                    Text(
+                        "记录没有可用的位置（location 经纬度或场地边界），无法测距",
+                        "the record has no usable location (coordinates or site boundary)",
+                    ),
                 )
         pairs: dict[int, list[int]] = {i: [] for i in idx}
         if self.tree is not None and idx:
@@ -364,7 +492,10 @@ class SitingIndex:
             lat_max = max(abs(float(shapely.bounds(g)[3])) for g in geoms)
             reach = float(self.reach_m.max())
             # a degree threshold that covers `reach` metres in every direction (longitude degrees are shortest)
-            deg = reach / (111_000.0 * max(math.cos(math.radians(min(lat_max + 0.5, 89.0))), 0.01)) * 1.01 + 1e-6
+            deg = (
+                reach / (111_000.0 * max(math.cos(math.radians(min(lat_max + 0.5, 89.0))), 0.01)) * 1.01
+                + 1e-6
+            )
             q_in, q_tree = self.tree.query(geoms, predicate="dwithin", distance=deg)
             for a, b in zip(q_in.tolist(), q_tree.tolist(), strict=True):
                 pairs[idx[a]].append(b)
@@ -377,7 +508,9 @@ class SitingIndex:
             cells.setdefault(_cell_centre(c.x, c.y), []).append(i)
         for (lon0, lat0), members in sorted(cells.items()):
             wanted = sorted({h for i in members for h in pairs[i]})
-            projected_h = dict(zip(wanted, project(self.geoms[wanted], lon0, lat0), strict=True)) if wanted else {}
+            projected_h = (
+                dict(zip(wanted, project(self.geoms[wanted], lon0, lat0), strict=True)) if wanted else {}
+            )
             projected_f = project(np.array([located[i][0] for i in members], dtype=object), lon0, lat0)
             for i, fgeom in zip(members, projected_f, strict=True):
                 results[i] = self._result(facilities[i], fgeom, located[i][1], pairs[i], projected_h)
@@ -412,7 +545,14 @@ class SitingIndex:
             hazards.append((f, hazard_wgs, back(buffer_m), hazard_m, buffer_m))
         return SitingDrawing(facility.facility_id, facility.name, result, geom, facility_m, tuple(hazards))
 
-    def _result(self, facility: Facility, fgeom: BaseGeometry, measured_from: str | None, candidates: list[int], projected: dict[int, BaseGeometry]) -> SitingResult:
+    def _result(
+        self,
+        facility: Facility,
+        fgeom: BaseGeometry,
+        measured_from: str | None,
+        candidates: list[int],
+        projected: dict[int, BaseGeometry],
+    ) -> SitingResult:
         users = _users(facility)
         findings: list[SitingFinding] = []
         if candidates:
@@ -443,7 +583,15 @@ class SitingIndex:
             )
         return SitingResult(verdict, tuple(findings), self.layer_names, measured_from, reason)
 
-    def _finding(self, hazard: Hazard, distance: float, crossing: bool, req: Requirement, passed: bool, measured_from: str) -> SitingFinding:
+    def _finding(
+        self,
+        hazard: Hazard,
+        distance: float,
+        crossing: bool,
+        req: Requirement,
+        passed: bool,
+        measured_from: str,
+    ) -> SitingFinding:
         title = _kind_title(hazard.kind)
         name = f"“{hazard.name}”" if hazard.name else ""
         where_zh = "场地边界" if measured_from == "site_boundary" else "定位点"
@@ -457,8 +605,12 @@ class SitingIndex:
             zh = f"{title}{name} {hazard.id} 穿越场地（距{where_zh} 0.0 m）；不得穿越托育机构场地"
             en = f"{hazard.kind} {hazard.id} crosses the site; it must not cross a childcare site"
         elif req.distance_m == 0:
-            zh = f"{title}{name} {hazard.id} 距{where_zh} {d:.1f} m" + ("，与场地毗邻，不符合" if not passed else "，不毗邻")
-            en = f"{hazard.kind} {hazard.id} is {d:.1f} m from the {where_en}" + (", adjacent to the site" if not passed else ", not adjacent")
+            zh = f"{title}{name} {hazard.id} 距{where_zh} {d:.1f} m" + (
+                "，与场地毗邻，不符合" if not passed else "，不毗邻"
+            )
+            en = f"{hazard.kind} {hazard.id} is {d:.1f} m from the {where_en}" + (
+                ", adjacent to the site" if not passed else ", not adjacent"
+            )
         elif passed:
             zh = f"{title}{name} {hazard.id} 距{where_zh} {d:.1f} m，不小于要求的 {req.distance_m:g} m{record_zh}"
             en = f"{hazard.kind} {hazard.id} is {d:.1f} m from the {where_en}, at least the required {req.distance_m:g} m{record_en}"
@@ -485,4 +637,3 @@ class SitingIndex:
             article_codes=tuple(siting_rules()["articles"]),
             message=Text(zh, en),
         )
-

@@ -117,7 +117,7 @@ def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
 def _schema_problem(source: str, error: ValidationError) -> Problem:
     path = error.json_path
     kind = str(error.validator)
-    found = error.instance
+    found: Any = error.instance
     expected: str | None = None
     found_text: str | None = describe(found)
     if kind == "required":
@@ -126,12 +126,16 @@ def _schema_problem(source: str, error: ValidationError) -> Problem:
         zh, en = f"缺少必填字段 {missing!r}", f"required field {missing!r} is missing"
         expected, found_text = missing, None
     elif kind == "additionalProperties":
-        allowed = set((error.schema.get("properties") or {}).keys()) if isinstance(error.schema, dict) else set()
+        allowed = (
+            set((error.schema.get("properties") or {}).keys()) if isinstance(error.schema, dict) else set()
+        )
         extras = sorted(k for k in (found or {}) if k not in allowed)
         extra = extras[0] if extras else "?"
         path = f"{path}.{extra}"
         hint = _closest(extra, allowed)
-        zh = f"未知字段 {extra!r}（不在记录格式中，可能是拼写错误）" + (f"；是否应为 {hint!r}？" if hint else "")
+        zh = f"未知字段 {extra!r}（不在记录格式中，可能是拼写错误）" + (
+            f"；是否应为 {hint!r}？" if hint else ""
+        )
         en = f"unknown field {extra!r} (not part of the record format; a typo?)" + (
             f" Did you mean {hint!r}?" if hint else ""
         )
@@ -143,13 +147,19 @@ def _schema_problem(source: str, error: ValidationError) -> Problem:
         zh = f"类型错误：应为{'或'.join(_TYPE_ZH.get(str(w), str(w)) for w in want)}，实际为{_TYPE_ZH.get(got, got)}"
         en = f"wrong type: expected {expected}, found {got}"
     elif kind in ("enum", "const"):
-        options = error.validator_value if kind == "enum" else [error.validator_value]
+        value: Any = error.validator_value
+        options: list[Any] = list(value) if kind == "enum" else [value]
         expected = " | ".join(describe(o) for o in options)
         zh, en = f"取值无效：应为 {expected} 之一", f"invalid value: expected one of {expected}"
     elif kind in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         sign = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}[kind]
         expected = f"{sign} {error.validator_value}"
-        if kind.endswith("inimum") and error.validator_value == 0 and isinstance(found, int | float) and found < 0:
+        if (
+            kind.endswith("inimum")
+            and error.validator_value == 0
+            and isinstance(found, int | float)
+            and found < 0
+        ):
             zh, en = "不能为负数", "must not be negative"
         else:
             zh, en = f"数值超出范围：应 {expected}", f"value out of range: expected {expected}"
@@ -181,7 +191,12 @@ def _schema_problem(source: str, error: ValidationError) -> Problem:
     else:
         zh, en = f"不符合记录格式：{error.message}", f"does not match the record format: {error.message}"
     return Problem(
-        source=source, path=path, code=f"schema.{kind}", message=Text(zh, en), expected=expected, found=found_text
+        source=source,
+        path=path,
+        code=f"schema.{kind}",
+        message=Text(zh, en),
+        expected=expected,
+        found=found_text,
     )
 
 
@@ -249,7 +264,12 @@ def raw_problems(source: str, data: Any, today: date) -> list[Problem]:
     if not isinstance(data, dict):
         return out
     code = data.get("uscc")
-    if isinstance(code, str) and len(code) == 18 and all(ch in uscc.ALPHABET for ch in code) and not uscc.is_valid(code):
+    if (
+        isinstance(code, str)
+        and len(code) == 18
+        and all(ch in uscc.ALPHABET for ch in code)
+        and not uscc.is_valid(code)
+    ):
         want = uscc.check_character(code[:17])
         out.append(
             _err(
@@ -279,7 +299,9 @@ def raw_problems(source: str, data: Any, today: date) -> list[Problem]:
                     found=iso,
                 )
             )
-        elif inspection_date is not None and when > inspection_date and path != "$.inspection.inspection_date":
+        elif (
+            inspection_date is not None and when > inspection_date and path != "$.inspection.inspection_date"
+        ):
             out.append(
                 _err(
                     source,
@@ -314,7 +336,12 @@ def _coordinate_problems(source: str, loc: Any) -> Iterator[Problem]:
         return
     lon, lat = loc.get("longitude"), loc.get("latitude")
     numeric = (int, float)
-    if not isinstance(lon, numeric) or not isinstance(lat, numeric) or isinstance(lon, bool) or isinstance(lat, bool):
+    if (
+        not isinstance(lon, numeric)
+        or not isinstance(lat, numeric)
+        or isinstance(lon, bool)
+        or isinstance(lat, bool)
+    ):
         return
     if _in_china(lon, lat):
         return
@@ -380,7 +407,9 @@ def _boundary_problems(source: str, geometry: dict[str, Any]) -> Iterator[Proble
     for p_index, rings in enumerate(polygons):
         for r_index, ring in enumerate(rings):
             prefix = "$.location.site_boundary.coordinates"
-            path = f"{prefix}[{r_index}]" if geometry["type"] == "Polygon" else f"{prefix}[{p_index}][{r_index}]"
+            path = (
+                f"{prefix}[{r_index}]" if geometry["type"] == "Polygon" else f"{prefix}[{p_index}][{r_index}]"
+            )
             if ring[0][:2] != ring[-1][:2]:
                 yield _err(
                     source,
@@ -408,9 +437,19 @@ def _reference_problems(source: str, facility: Facility) -> Iterator[Problem]:
     class_ids: set[str] = set()
     for index, cls in enumerate(facility.classes or []):
         if cls.id in class_ids:
-            yield _err(source, f"$.classes[{index}].id", "ref.duplicate", f"班级 id {cls.id!r} 重复", f"duplicate class id {cls.id!r}")
+            yield _err(
+                source,
+                f"$.classes[{index}].id",
+                "ref.duplicate",
+                f"班级 id {cls.id!r} 重复",
+                f"duplicate class id {cls.id!r}",
+            )
         class_ids.add(cls.id)
-        if cls.min_age_months is not None and cls.max_age_months is not None and cls.min_age_months > cls.max_age_months:
+        if (
+            cls.min_age_months is not None
+            and cls.max_age_months is not None
+            and cls.min_age_months > cls.max_age_months
+        ):
             yield _err(
                 source,
                 f"$.classes[{index}].max_age_months",
@@ -435,7 +474,13 @@ def _reference_problems(source: str, facility: Facility) -> Iterator[Problem]:
     for index, room in enumerate(facility.rooms or []):
         path = f"$.rooms[{index}]"
         if room.id in room_ids:
-            yield _err(source, f"{path}.id", "ref.duplicate", f"房间 id {room.id!r} 重复", f"duplicate room id {room.id!r}")
+            yield _err(
+                source,
+                f"{path}.id",
+                "ref.duplicate",
+                f"房间 id {room.id!r} 重复",
+                f"duplicate room id {room.id!r}",
+            )
         room_ids.add(room.id)
         if room.type in LIFE_ROOM_TYPES:
             if room.class_id is None:
@@ -491,7 +536,13 @@ def _reference_problems(source: str, facility: Facility) -> Iterator[Problem]:
     staff_ids: set[str] = set()
     for index, person in enumerate(facility.staff or []):
         if person.id in staff_ids:
-            yield _err(source, f"$.staff[{index}].id", "ref.duplicate", f"人员 id {person.id!r} 重复", f"duplicate staff id {person.id!r}")
+            yield _err(
+                source,
+                f"$.staff[{index}].id",
+                "ref.duplicate",
+                f"人员 id {person.id!r} 重复",
+                f"duplicate staff id {person.id!r}",
+            )
         staff_ids.add(person.id)
 
 

@@ -32,7 +32,11 @@ def _cases() -> list[Any]:
 @pytest.mark.parametrize(("code", "case"), _cases())
 def test_article_case(code: str, case: dict[str, Any]) -> None:
     record = apply_case(base_record(), case)
-    as_of = BASE_AS_OF if "as_of" not in case else (None if case["as_of"] is None else date.fromisoformat(str(case["as_of"])))
+    as_of = (
+        BASE_AS_OF
+        if "as_of" not in case
+        else (None if case["as_of"] is None else date.fromisoformat(str(case["as_of"])))
+    )
     hazards = [str(ROOT / h) for h in case.get("hazards", [])]
     report = run_record(record, as_of=as_of, hazards=hazards or None)
     result = find(report, code)

@@ -74,7 +74,9 @@ def test_explain_examples_are_true(article) -> None:  # type: ignore[no-untyped-
     assert article.examples is not None
     haz = [str(ROOT / "samples/hazards/heping-hazards.geojson")] if article.code == "SET-12" else None
     good = run_record(apply_case(base_record(), article.examples["compliant"]), as_of=BASE_AS_OF, hazards=haz)
-    bad = run_record(apply_case(base_record(), article.examples["noncompliant"]), as_of=BASE_AS_OF, hazards=haz)
+    bad = run_record(
+        apply_case(base_record(), article.examples["noncompliant"]), as_of=BASE_AS_OF, hazards=haz
+    )
     assert str(find(good, article.code).status) in ("met", "not_applicable")
     assert str(find(bad, article.code).status) == "unmet"
 
@@ -83,7 +85,16 @@ def test_citations() -> None:
     assert CATALOGUE.get("SET-19").citation().zh == "《托育机构设置标准（试行）》第十九条"
     assert CATALOGUE.get("MGT-32").citation().zh == "《托育机构管理规范（试行）》第三十二条"
     assert "强制性条文" in CATALOGUE.get("DES-JGJ39-4.1.9").citation().zh
-    assert [chinese_number(n) for n in (1, 10, 11, 20, 21, 38, 100, 110)] == ["一", "十", "十一", "二十", "二十一", "三十八", "一百", "一百一十"]
+    assert [chinese_number(n) for n in (1, 10, 11, 20, 21, 38, 100, 110)] == [
+        "一",
+        "十",
+        "十一",
+        "二十",
+        "二十一",
+        "三十八",
+        "一百",
+        "一百一十",
+    ]
 
 
 def _overlay(tmp_path: Path, text: str) -> Path:
@@ -93,12 +104,22 @@ def _overlay(tmp_path: Path, text: str) -> Path:
 
 
 def test_overlay_changes_a_parameter_and_is_named(tmp_path: Path) -> None:
-    path = _overlay(tmp_path, "overlay: 1\nname: 沈阳测试规则\nparameters:\n  SET-20:\n    mixed_ratio: {value: 6, source: 地方规则 1:6}\n")
+    path = _overlay(
+        tmp_path,
+        "overlay: 1\nname: 沈阳测试规则\nparameters:\n  SET-20:\n    mixed_ratio: {value: 6, source: 地方规则 1:6}\n",
+    )
     cat = apply_overlay(CATALOGUE, path)
     assert cat.get("SET-20").parameters["mixed_ratio"].value == 6
     assert cat.overlay is not None and len(cat.overlay.sha256) == 64
     record = merge_patch(base_record(), {})
-    record["classes"][2] = {"id": "C3", "type": "mixed", "min_age_months": 18, "max_age_months": 36, "enrolled": 18, "carers": 3}
+    record["classes"][2] = {
+        "id": "C3",
+        "type": "mixed",
+        "min_age_months": 18,
+        "max_age_months": 36,
+        "enrolled": 18,
+        "carers": 3,
+    }
     national = run_record(record, as_of=BASE_AS_OF)
     local = run_record(record, as_of=BASE_AS_OF, catalogue=cat)
     assert str(find(national, "SET-20").status) == "unmet"  # 1:5 → 4 carers
@@ -107,9 +128,15 @@ def test_overlay_changes_a_parameter_and_is_named(tmp_path: Path) -> None:
 
 
 def test_overlay_disables_an_article(tmp_path: Path) -> None:
-    path = _overlay(tmp_path, "overlay: 1\nname: t\ndisable:\n  - {code: MGT-14, reason: 本地不要求家长委员会}\n")
+    path = _overlay(
+        tmp_path, "overlay: 1\nname: t\ndisable:\n  - {code: MGT-14, reason: 本地不要求家长委员会}\n"
+    )
     cat = apply_overlay(CATALOGUE, path)
-    report = run_record(merge_patch(base_record(), {"systems": {"parents_committee": {"in_place": False}}}), as_of=BASE_AS_OF, catalogue=cat)
+    report = run_record(
+        merge_patch(base_record(), {"systems": {"parents_committee": {"in_place": False}}}),
+        as_of=BASE_AS_OF,
+        catalogue=cat,
+    )
     assert "MGT-14" not in {r.code for r in report.articles}
     assert report.scores["management"].score == 5
 
@@ -118,11 +145,17 @@ def test_overlay_disables_an_article(tmp_path: Path) -> None:
     ("text", "words"),
     [
         ("overlay: 1\nname: t\nparameters:\n  SET-99:\n    x: {value: 1, source: s}\n", "SET-99"),
-        ("overlay: 1\nname: t\nparameters:\n  SET-20:\n    mixed_ration: {value: 6, source: s}\n", "mixed_ration"),
+        (
+            "overlay: 1\nname: t\nparameters:\n  SET-20:\n    mixed_ration: {value: 6, source: s}\n",
+            "mixed_ration",
+        ),
         ("overlay: 1\nname: t\nparameters:\n  SET-20:\n    ratios: {value: 6, source: s}\n", "ratios"),
         ("overlay: 1\nname: t\nunknown_section: 1\n", "unknown_section"),
         ("overlay: 2\nname: t\n", "overlay"),
-        ("overlay: 1\nname: t\narticles:\n  - {document: setup, code: SET-90, chapter: x, title: x, title_en: x, requirement: x, binds: facility, counts: true, kind: automatic, text_status: recalled, predicate: no_such_predicate, examples: {compliant: {}, noncompliant: {}}}\n", "no_such_predicate"),
+        (
+            "overlay: 1\nname: t\narticles:\n  - {document: setup, code: SET-90, chapter: x, title: x, title_en: x, requirement: x, binds: facility, counts: true, kind: automatic, text_status: recalled, predicate: no_such_predicate, examples: {compliant: {}, noncompliant: {}}}\n",
+            "no_such_predicate",
+        ),
         ("overlay: 1\nname: t\nparameters: [\n", "YAML"),
         ("overlay: 1\nname: !!python/object/apply:os.system [echo]\n", "YAML"),
     ],
@@ -130,7 +163,9 @@ def test_overlay_disables_an_article(tmp_path: Path) -> None:
 def test_broken_overlays_are_clear_errors(tmp_path: Path, text: str, words: str) -> None:
     with pytest.raises(CatalogueError) as info:
         apply_overlay(CATALOGUE, _overlay(tmp_path, text))
-    assert any(words in p.message.en or words in p.path for p in info.value.problems), [p.message.en for p in info.value.problems]
+    assert any(words in p.message.en or words in p.path for p in info.value.problems), [
+        p.message.en for p in info.value.problems
+    ]
 
 
 def test_overlay_adds_a_local_article(tmp_path: Path) -> None:

@@ -79,7 +79,10 @@ def _invert(forward, lon: Array, lat: Array) -> tuple[Array, Array]:  # type: ig
         d_lon, d_lat = f_lon - target_lon, f_lat - target_lat
         x_lon = x_lon - d_lon
         x_lat = x_lat - d_lat
-        if float(np.max(np.abs(d_lon), initial=0.0)) < _TOLERANCE_DEG and float(np.max(np.abs(d_lat), initial=0.0)) < _TOLERANCE_DEG:
+        if (
+            float(np.max(np.abs(d_lon), initial=0.0)) < _TOLERANCE_DEG
+            and float(np.max(np.abs(d_lat), initial=0.0)) < _TOLERANCE_DEG
+        ):
             break
     return x_lon, x_lat
 

@@ -13,7 +13,11 @@ from ..catalogue import Article, Catalogue
 from ..rules import REGISTRY
 from .base import dump_json
 
-KIND_ZH = {"automatic": "自动检查（依据记录中的事实）", "attestation": "检查员现场核查并记录佐证", "not_checked": "不逐机构检查"}
+KIND_ZH = {
+    "automatic": "自动检查（依据记录中的事实）",
+    "attestation": "检查员现场核查并记录佐证",
+    "not_checked": "不逐机构检查",
+}
 BINDS_ZH = {"facility": "托育机构", "government": "政府部门", "none": "无（原则或说明性条款）"}
 STATUS_ZH = {"confirmed": "已核实", "probable": "较可靠", "recalled": "凭记忆，待核对官方文本"}
 
@@ -77,14 +81,20 @@ def explain_text(a: Article, catalogue: Catalogue, lang: str) -> str:
         lines.append(f"  {'为什么' if zh else 'Why'}: {a.rationale}")
     lines.append(f"  {'约束对象' if zh else 'Binds'}: {BINDS_ZH[a.binds] if zh else a.binds}")
     counts = d["counts"]
-    lines.append(f"  {'计入扣分' if zh else 'Counts for the 0.1 deduction'}: {('是' if counts else '否') if zh else ('yes' if counts else 'no')}")
+    lines.append(
+        f"  {'计入扣分' if zh else 'Counts for the 0.1 deduction'}: {('是' if counts else '否') if zh else ('yes' if counts else 'no')}"
+    )
     if a.clause is not None:
-        strength = ("强制性条文" if a.mandatory else ("应" if a.strength == "shall" else "宜（建议，不影响得分）")) if zh else (
-            "mandatory" if a.mandatory else a.strength
+        strength = (
+            ("强制性条文" if a.mandatory else ("应" if a.strength == "shall" else "宜（建议，不影响得分）"))
+            if zh
+            else ("mandatory" if a.mandatory else a.strength)
         )
         lines.append(f"  {'条文性质' if zh else 'Strength'}: {strength}")
     lines.append(f"  {'检查方式' if zh else 'Kind'}: {KIND_ZH[a.kind] if zh else a.kind}")
-    lines.append(f"  {'文本可信度' if zh else 'Text status'}: {STATUS_ZH[a.text_status] if zh else a.text_status}")
+    lines.append(
+        f"  {'文本可信度' if zh else 'Text status'}: {STATUS_ZH[a.text_status] if zh else a.text_status}"
+    )
     if "check" in d:
         lines.append(f"  {'判定' if zh else 'Check'}: {d['check'].splitlines()[0]}")
     if a.facts:
@@ -100,10 +110,22 @@ def explain_text(a: Article, catalogue: Catalogue, lang: str) -> str:
     if "disabled" in d:
         lines.append(f"  {'已被地方规则停用' if zh else 'Disabled by overlay'}: {d['disabled']}")
     if a.examples is not None:
-        for key, title in (("compliant", "符合的示例" if zh else "Compliant example"), ("noncompliant", "不符合的示例" if zh else "Non-compliant example")):
+        for key, title in (
+            ("compliant", "符合的示例" if zh else "Compliant example"),
+            ("noncompliant", "不符合的示例" if zh else "Non-compliant example"),
+        ):
             snippet = a.examples[key]
-            lines.append(f"  {title}" + ("（在完全符合的示例记录上修改）:" if zh else " (changes to the fully compliant sample record):"))
-            body = _yaml(snippet) if snippet else ("（示例记录本身）" if zh else "(the sample record as it is)")
+            lines.append(
+                f"  {title}"
+                + (
+                    "（在完全符合的示例记录上修改）:"
+                    if zh
+                    else " (changes to the fully compliant sample record):"
+                )
+            )
+            body = (
+                _yaml(snippet) if snippet else ("（示例记录本身）" if zh else "(the sample record as it is)")
+            )
             lines.extend("    " + line for line in body.splitlines())
     return "\n".join(lines) + "\n"
 
@@ -135,7 +157,9 @@ class CatalogueText(CatalogueReporter):
             counts = a.counts and a.document.scored
             flag = ("计分" if counts else "    ") if lang == "zh" else ("counts" if counts else "      ")
             off = (" [停用]" if lang == "zh" else " [disabled]") if a.code in disabled else ""
-            lines.append(f"  {a.code:<22} {flag} {a.kind:<11} {a.text_status:<9} {a.title if lang == 'zh' else a.title_en}{off}")
+            lines.append(
+                f"  {a.code:<22} {flag} {a.kind:<11} {a.text_status:<9} {a.title if lang == 'zh' else a.title_en}{off}"
+            )
         return "\n".join(lines) + "\n"
 
 
@@ -149,7 +173,11 @@ class CatalogueJson(CatalogueReporter):
         overlay = None
         if catalogue.overlay:
             overlay = {"name": catalogue.overlay.name, "sha256": catalogue.overlay.sha256}
-        return dump_json({"overlay": overlay, "articles": [article_dict(a, catalogue, lang) for a in articles]})
+        return dump_json(
+            {"overlay": overlay, "articles": [article_dict(a, catalogue, lang) for a in articles]}
+        )
 
 
-CATALOGUE_REPORTERS: dict[str, type[CatalogueReporter]] = {cls.name: cls for cls in (CatalogueText, CatalogueJson)}
+CATALOGUE_REPORTERS: dict[str, type[CatalogueReporter]] = {
+    cls.name: cls for cls in (CatalogueText, CatalogueJson)
+}

@@ -6,6 +6,8 @@ import csv
 import io
 import re
 from abc import ABC, abstractmethod
+from decimal import Decimal
+from fractions import Fraction
 from typing import ClassVar
 
 from ..district import DistrictResult, FacilityRow
@@ -109,14 +111,19 @@ def _item_rows(d: DistrictResult, lang: str) -> list[tuple[str, str, str, str]]:
         value = d.rounded(name)
         exact = d.total if name == "total" else d.item(name)
         exact_text = "" if exact is None else _exact(exact)
-        out.append((zh if lang == "zh" else en, points, t(lang, "unknown") if value is None else f"{value:.2f}", exact_text))
+        out.append(
+            (
+                zh if lang == "zh" else en,
+                points,
+                t(lang, "unknown") if value is None else f"{value:.2f}",
+                exact_text,
+            )
+        )
     return out
 
 
-def _exact(value: object) -> str:
-    from fractions import Fraction
-
-    frac = Fraction(value)  # type: ignore[arg-type]
+def _exact(value: Fraction | Decimal) -> str:
+    frac = Fraction(value)
     return str(frac) if frac.denominator != 1 else str(frac.numerator)
 
 
@@ -137,7 +144,16 @@ def _row_cells(r: FacilityRow, lang: str) -> list[str]:
     ]
 
 
-FACILITY_COLUMNS = ("col.id", "col.name", "col.setup", "col.management", "col.siting", "col.design", "col.unmet", "col.unknown")
+FACILITY_COLUMNS = (
+    "col.id",
+    "col.name",
+    "col.setup",
+    "col.management",
+    "col.siting",
+    "col.design",
+    "col.unmet",
+    "col.unknown",
+)
 
 
 class DistrictReporter(ABC):
@@ -152,14 +168,21 @@ class DistrictText(DistrictReporter):
     name = "text"
 
     def render(self, d: DistrictResult, lang: str) -> str:
-        out = [t(lang, "title"), t(lang, "given", given=d.given, evaluated=d.evaluated) + ("　" if lang == "zh" else "  ") + (t(lang, "complete") if d.complete else "!! " + t(lang, "incomplete"))]
+        out = [
+            t(lang, "title"),
+            t(lang, "given", given=d.given, evaluated=d.evaluated)
+            + ("　" if lang == "zh" else "  ")
+            + (t(lang, "complete") if d.complete else "!! " + t(lang, "incomplete")),
+        ]
         if d.overlay:
             out.append(f"{label(lang, 'overlay')}: {d.overlay.name} (sha256 {d.overlay.sha256[:12]}…)")
         out.append(f"{t(lang, 'hazards')}: {', '.join(d.layers) if d.layers else t(lang, 'none')}")
         out.append("")
         width = max(len(row[0]) for row in _item_rows(d, lang)) + 2
         for item, points, score, exact in _item_rows(d, lang):
-            out.append(f"  {item:<{width}} {score:>8} / {points:<4} {('= ' + exact) if exact and '/' in exact else ''}")
+            out.append(
+                f"  {item:<{width}} {score:>8} / {points:<4} {('= ' + exact) if exact and '/' in exact else ''}"
+            )
         out.append(t(lang, "rounding"))
         notes = [x for v in d.reasons.values() for x in v]
         if notes:
@@ -169,11 +192,20 @@ class DistrictText(DistrictReporter):
                 out += ["", t(lang, key) + ":"]
                 for r in sorted(rows, key=lambda r: r.facility_id):
                     out.append(f"  {r.facility_id} {r.name}")
-                    msgs = [m(lang) for m in r.siting_failures] if key == "cost_siting" else [f"{c}: {m(lang)}" for c, m in r.design_failures]
+                    msgs = (
+                        [m(lang) for m in r.siting_failures]
+                        if key == "cost_siting"
+                        else [f"{c}: {m(lang)}" for c, m in r.design_failures]
+                    )
                     out += [f"    · {m}" for m in msgs]
         if d.unmet_articles:
             out += ["", t(lang, "unmet") + ":"]
-            out += [f"  {code:<8} {title}  ×{n}" for code, title, title_en, n in (x if lang == "zh" else (x[0], x[2], x[2], x[3]) for x in d.unmet_articles[:15])]
+            out += [
+                f"  {code:<8} {title}  ×{n}"
+                for code, title, title_en, n in (
+                    x if lang == "zh" else (x[0], x[2], x[2], x[3]) for x in d.unmet_articles[:15]
+                )
+            ]
         out += ["", t(lang, "facilities") + ":"]
         out.append("  " + " | ".join(t(lang, c) for c in FACILITY_COLUMNS[:6]))
         for r in sorted(d.rows, key=lambda r: r.facility_id):
@@ -207,11 +239,21 @@ class DistrictMarkdown(DistrictReporter):
     name = "markdown"
 
     def render(self, d: DistrictResult, lang: str) -> str:
-        out = [f"# {t(lang, 'title')}", "", t(lang, "given", given=d.given, evaluated=d.evaluated) + ("，" if lang == "zh" else ", ") + (t(lang, "complete") if d.complete else f"**{t(lang, 'incomplete')}**"), ""]
+        out = [
+            f"# {t(lang, 'title')}",
+            "",
+            t(lang, "given", given=d.given, evaluated=d.evaluated)
+            + ("，" if lang == "zh" else ", ")
+            + (t(lang, "complete") if d.complete else f"**{t(lang, 'incomplete')}**"),
+            "",
+        ]
         if d.overlay:
             out += [f"{label(lang, 'overlay')}: {d.overlay.name} (sha256 `{d.overlay.sha256}`)", ""]
         out += [f"{t(lang, 'hazards')}: {', '.join(d.layers) if d.layers else t(lang, 'none')}", ""]
-        out += [f"| {t(lang, 'col.item')} | {t(lang, 'col.points')} | {t(lang, 'col.score')} | {t(lang, 'col.exact')} |", "|---|---|---|---|"]
+        out += [
+            f"| {t(lang, 'col.item')} | {t(lang, 'col.points')} | {t(lang, 'col.score')} | {t(lang, 'col.exact')} |",
+            "|---|---|---|---|",
+        ]
         out += [f"| {a} | {b} | {c} | {e} |" for a, b, c, e in _item_rows(d, lang)]
         out += ["", f"*{t(lang, 'rounding')}*", ""]
         notes = [x for v in d.reasons.values() for x in v]
@@ -223,18 +265,47 @@ class DistrictMarkdown(DistrictReporter):
                 out += [t(lang, "none"), ""]
             for r in sorted(rows, key=lambda r: r.facility_id):
                 out.append(f"- **{r.facility_id}** {_md(r.name)}")
-                msgs = [m(lang) for m in r.siting_failures] if key == "cost_siting" else [f"{c}: {m(lang)}" for c, m in r.design_failures]
+                msgs = (
+                    [m(lang) for m in r.siting_failures]
+                    if key == "cost_siting"
+                    else [f"{c}: {m(lang)}" for c, m in r.design_failures]
+                )
                 out += [f"  - {_md(m)}" for m in msgs]
             out.append("")
-        out += [f"## {t(lang, 'facilities')}", "", "| " + " | ".join(t(lang, c) for c in FACILITY_COLUMNS) + " |", "|" + "---|" * len(FACILITY_COLUMNS)]
-        out += ["| " + " | ".join(_md(c) for c in _row_cells(r, lang)) + " |" for r in sorted(d.rows, key=lambda r: r.facility_id)]
-        out += ["", f"## {t(lang, 'unmet')}", "", f"| {t(lang, 'col.code')} | {t(lang, 'col.title')} | {t(lang, 'col.count')} |", "|---|---|---|"]
-        out += [f"| {code} | {_md(title if lang == 'zh' else title_en)} | {n} |" for code, title, title_en, n in d.unmet_articles]
-        out += ["", f"## {t(lang, 'missing')}", "", f"| {t(lang, 'col.path')} | {t(lang, 'col.count')} |", "|---|---|"]
+        out += [
+            f"## {t(lang, 'facilities')}",
+            "",
+            "| " + " | ".join(t(lang, c) for c in FACILITY_COLUMNS) + " |",
+            "|" + "---|" * len(FACILITY_COLUMNS),
+        ]
+        out += [
+            "| " + " | ".join(_md(c) for c in _row_cells(r, lang)) + " |"
+            for r in sorted(d.rows, key=lambda r: r.facility_id)
+        ]
+        out += [
+            "",
+            f"## {t(lang, 'unmet')}",
+            "",
+            f"| {t(lang, 'col.code')} | {t(lang, 'col.title')} | {t(lang, 'col.count')} |",
+            "|---|---|---|",
+        ]
+        out += [
+            f"| {code} | {_md(title if lang == 'zh' else title_en)} | {n} |"
+            for code, title, title_en, n in d.unmet_articles
+        ]
+        out += [
+            "",
+            f"## {t(lang, 'missing')}",
+            "",
+            f"| {t(lang, 'col.path')} | {t(lang, 'col.count')} |",
+            "|---|---|",
+        ]
         out += [f"| `{p}` | {n} |" for p, n in d.missing_facts]
         if d.rejected:
             out += ["", f"## {t(lang, 'rejected')}", ""]
-            out += [f"- `{_md(p.location())}`: {_md(p.message(lang))}" for x in d.rejected for p in x.problems]
+            out += [
+                f"- `{_md(p.location())}`: {_md(p.message(lang))}" for x in d.rejected for p in x.problems
+            ]
         if d.hazard_problems:
             out += ["", f"## {t(lang, 'hazard_problems')}", ""]
             out += [f"- `{_md(p.location())}`: {_md(p.message(lang))}" for p in d.hazard_problems]
@@ -246,32 +317,80 @@ class DistrictHtml(DistrictReporter):
     name = "html"
 
     def render(self, d: DistrictResult, lang: str) -> str:
-        parts = [f"<h1>{esc(t(lang, 'title'))}</h1>", f"<p>{esc(t(lang, 'given', given=d.given, evaluated=d.evaluated))} — <strong>{esc(t(lang, 'complete') if d.complete else t(lang, 'incomplete'))}</strong></p>"]
+        parts = [
+            f"<h1>{esc(t(lang, 'title'))}</h1>",
+            f"<p>{esc(t(lang, 'given', given=d.given, evaluated=d.evaluated))} — <strong>{esc(t(lang, 'complete') if d.complete else t(lang, 'incomplete'))}</strong></p>",
+        ]
         if d.overlay:
-            parts.append(f"<p>{esc(label(lang, 'overlay'))}: {esc(d.overlay.name)} (sha256 {esc(d.overlay.sha256)})</p>")
-        parts.append(f"<p>{esc(t(lang, 'hazards'))}: {esc(', '.join(d.layers) if d.layers else t(lang, 'none'))}</p>")
-        parts.append(_table([t(lang, "col.item"), t(lang, "col.points"), t(lang, "col.score"), t(lang, "col.exact")], [list(r) for r in _item_rows(d, lang)]))
+            parts.append(
+                f"<p>{esc(label(lang, 'overlay'))}: {esc(d.overlay.name)} (sha256 {esc(d.overlay.sha256)})</p>"
+            )
+        parts.append(
+            f"<p>{esc(t(lang, 'hazards'))}: {esc(', '.join(d.layers) if d.layers else t(lang, 'none'))}</p>"
+        )
+        parts.append(
+            _table(
+                [t(lang, "col.item"), t(lang, "col.points"), t(lang, "col.score"), t(lang, "col.exact")],
+                [list(r) for r in _item_rows(d, lang)],
+            )
+        )
         parts.append(f"<p><em>{esc(t(lang, 'rounding'))}</em></p>")
         notes = [x for v in d.reasons.values() for x in v]
         if notes:
-            parts.append(f"<h2>{esc(t(lang, 'reasons'))}</h2><ul>" + "".join(f"<li>{esc(x(lang))}</li>" for x in notes) + "</ul>")
+            parts.append(
+                f"<h2>{esc(t(lang, 'reasons'))}</h2><ul>"
+                + "".join(f"<li>{esc(x(lang))}</li>" for x in notes)
+                + "</ul>"
+            )
         for key, rows in (("cost_siting", d.cost_siting()), ("cost_design", d.cost_design())):
             parts.append(f"<h2>{esc(t(lang, key))}</h2>")
             items = []
             for r in sorted(rows, key=lambda r: r.facility_id):
-                msgs = [m(lang) for m in r.siting_failures] if key == "cost_siting" else [f"{c}: {m(lang)}" for c, m in r.design_failures]
-                items.append(f"<li><strong>{esc(r.facility_id)}</strong> {esc(r.name)}<ul>" + "".join(f"<li>{esc(m)}</li>" for m in msgs) + "</ul></li>")
+                msgs = (
+                    [m(lang) for m in r.siting_failures]
+                    if key == "cost_siting"
+                    else [f"{c}: {m(lang)}" for c, m in r.design_failures]
+                )
+                items.append(
+                    f"<li><strong>{esc(r.facility_id)}</strong> {esc(r.name)}<ul>"
+                    + "".join(f"<li>{esc(m)}</li>" for m in msgs)
+                    + "</ul></li>"
+                )
             parts.append("<ul>" + "".join(items) + "</ul>" if items else f"<p>{esc(t(lang, 'none'))}</p>")
         parts.append(f"<h2>{esc(t(lang, 'facilities'))}</h2>")
-        parts.append(_table([t(lang, c) for c in FACILITY_COLUMNS], [_row_cells(r, lang) for r in sorted(d.rows, key=lambda r: r.facility_id)]))
+        parts.append(
+            _table(
+                [t(lang, c) for c in FACILITY_COLUMNS],
+                [_row_cells(r, lang) for r in sorted(d.rows, key=lambda r: r.facility_id)],
+            )
+        )
         parts.append(f"<h2>{esc(t(lang, 'unmet'))}</h2>")
-        parts.append(_table([t(lang, "col.code"), t(lang, "col.title"), t(lang, "col.count")], [[c, ti if lang == "zh" else te, str(n)] for c, ti, te, n in d.unmet_articles]))
+        parts.append(
+            _table(
+                [t(lang, "col.code"), t(lang, "col.title"), t(lang, "col.count")],
+                [[c, ti if lang == "zh" else te, str(n)] for c, ti, te, n in d.unmet_articles],
+            )
+        )
         parts.append(f"<h2>{esc(t(lang, 'missing'))}</h2>")
-        parts.append(_table([t(lang, "col.path"), t(lang, "col.count")], [[p, str(n)] for p, n in d.missing_facts]))
+        parts.append(
+            _table([t(lang, "col.path"), t(lang, "col.count")], [[p, str(n)] for p, n in d.missing_facts])
+        )
         if d.rejected:
-            parts.append(f"<h2>{esc(t(lang, 'rejected'))}</h2><ul>" + "".join(f"<li>{esc(p.location())}: {esc(p.message(lang))}</li>" for x in d.rejected for p in x.problems) + "</ul>")
+            parts.append(
+                f"<h2>{esc(t(lang, 'rejected'))}</h2><ul>"
+                + "".join(
+                    f"<li>{esc(p.location())}: {esc(p.message(lang))}</li>"
+                    for x in d.rejected
+                    for p in x.problems
+                )
+                + "</ul>"
+            )
         if d.hazard_problems:
-            parts.append(f"<h2>{esc(t(lang, 'hazard_problems'))}</h2><ul>" + "".join(f"<li>{esc(p.location())}: {esc(p.message(lang))}</li>" for p in d.hazard_problems) + "</ul>")
+            parts.append(
+                f"<h2>{esc(t(lang, 'hazard_problems'))}</h2><ul>"
+                + "".join(f"<li>{esc(p.location())}: {esc(p.message(lang))}</li>" for p in d.hazard_problems)
+                + "</ul>"
+            )
         parts.append(f'<p class="sign">{esc(t(lang, "sign"))}</p>')
         return html_page(t(lang, "title"), "\n".join(parts) + "\n", lang)
 
@@ -284,10 +403,26 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def tables(d: DistrictResult, lang: str) -> dict[str, list[list[str]]]:
     """The three spreadsheet tables: section, facilities, unmet articles."""
-    section = [[t(lang, "col.item"), t(lang, "col.points"), t(lang, "col.score"), t(lang, "col.exact")], *[list(r) for r in _item_rows(d, lang)]]
-    section.append([t(lang, "given", given=d.given, evaluated=d.evaluated), "", t(lang, "complete") if d.complete else t(lang, "incomplete"), ""])
-    facilities = [[t(lang, c) for c in FACILITY_COLUMNS], *[_row_cells(r, lang) for r in sorted(d.rows, key=lambda r: r.facility_id)]]
-    unmet = [[t(lang, "col.code"), t(lang, "col.title"), t(lang, "col.count")], *[[c, ti if lang == "zh" else te, str(n)] for c, ti, te, n in d.unmet_articles]]
+    section = [
+        [t(lang, "col.item"), t(lang, "col.points"), t(lang, "col.score"), t(lang, "col.exact")],
+        *[list(r) for r in _item_rows(d, lang)],
+    ]
+    section.append(
+        [
+            t(lang, "given", given=d.given, evaluated=d.evaluated),
+            "",
+            t(lang, "complete") if d.complete else t(lang, "incomplete"),
+            "",
+        ]
+    )
+    facilities = [
+        [t(lang, c) for c in FACILITY_COLUMNS],
+        *[_row_cells(r, lang) for r in sorted(d.rows, key=lambda r: r.facility_id)],
+    ]
+    unmet = [
+        [t(lang, "col.code"), t(lang, "col.title"), t(lang, "col.count")],
+        *[[c, ti if lang == "zh" else te, str(n)] for c, ti, te, n in d.unmet_articles],
+    ]
     return {"section": section, "facilities": facilities, "unmet_articles": unmet}
 
 
@@ -350,7 +485,11 @@ def _fixed_zip_times(data: bytes) -> bytes:
             fixed.external_attr = info.external_attr
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":  # openpyxl stamps `modified` at save time
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>2019-10-08T00:00:00Z\g<2>", content)
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>2019-10-08T00:00:00Z\g<2>",
+                    content,
+                )
             target.writestr(fixed, content)
     return out.getvalue()
 
@@ -363,5 +502,6 @@ def _cell(value: str) -> object:
 
 
 DISTRICT_REPORTERS: dict[str, type[DistrictReporter]] = {
-    cls.name: cls for cls in (DistrictText, DistrictJson, DistrictMarkdown, DistrictHtml, DistrictCsv, DistrictXlsx)
+    cls.name: cls
+    for cls in (DistrictText, DistrictJson, DistrictMarkdown, DistrictHtml, DistrictCsv, DistrictXlsx)
 }

@@ -24,11 +24,17 @@ class FacilityReporter(ABC):
     suffix: ClassVar[str]
 
     @abstractmethod
-    def render(self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str) -> str: ...
+    def render(
+        self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str
+    ) -> str: ...
 
 
 def _score_lines(r: FacilityReport, lang: str) -> list[str]:
-    lines = [f"{label(lang, 'scores')}（{label(lang, 'score_rule')}）" if lang == "zh" else f"{label(lang, 'scores')} ({label(lang, 'score_rule')})"]
+    lines = [
+        f"{label(lang, 'scores')}（{label(lang, 'score_rule')}）"
+        if lang == "zh"
+        else f"{label(lang, 'scores')} ({label(lang, 'score_rule')})"
+    ]
     if r.assume_unknown_met:
         lines.append(f"  !! {label(lang, 'assumed')}")
     for std in ("setup", "management"):
@@ -44,7 +50,11 @@ def _score_lines(r: FacilityReport, lang: str) -> list[str]:
 def _as_of(r: FacilityReport, lang: str) -> str:
     if r.as_of is None:
         return label(lang, "as_of.none")
-    return f"{r.as_of.isoformat()}（{label(lang, 'as_of.' + str(r.as_of_source))}）" if lang == "zh" else f"{r.as_of.isoformat()} ({label(lang, 'as_of.' + str(r.as_of_source))})"
+    return (
+        f"{r.as_of.isoformat()}（{label(lang, 'as_of.' + str(r.as_of_source))}）"
+        if lang == "zh"
+        else f"{r.as_of.isoformat()} ({label(lang, 'as_of.' + str(r.as_of_source))})"
+    )
 
 
 def _siting_line(s: SitingResult | None, lang: str) -> str:
@@ -76,15 +86,24 @@ def text_report(r: FacilityReport, lang: str) -> str:
     if r.overlay:
         out.append(f"{label(lang, 'overlay')}: {r.overlay.name} (sha256 {r.overlay.sha256[:12]}…)")
     out.extend(_score_lines(r, lang))
-    out.append(f"{label(lang, 'design')}: {label(lang, 'verdict.' + r.design.verdict)}    {_siting_line(r.siting, lang)}")
+    out.append(
+        f"{label(lang, 'design')}: {label(lang, 'verdict.' + r.design.verdict)}    {_siting_line(r.siting, lang)}"
+    )
     for std in ("setup", "management"):
         results = [x for x in r.articles if x.article.document.id == std]
         if not results:
             continue
         out.append("")
-        out.append(f"《{results[0].article.document.title}》" if lang == "zh" else results[0].article.document.title_en)
+        out.append(
+            f"《{results[0].article.document.title}》"
+            if lang == "zh"
+            else results[0].article.document.title_en
+        )
         # chapters in article order; inside a chapter, unmet before unknown
-        problems = sorted((x for x in results if x.status in (Status.unmet, Status.unknown)), key=lambda x: x.article.sort_key())
+        problems = sorted(
+            (x for x in results if x.status in (Status.unmet, Status.unknown)),
+            key=lambda x: x.article.sort_key(),
+        )
         for chapter, group in groupby(problems, key=lambda x: x.article.chapter):
             out.append(f" {chapter}")
             for x in sorted(group, key=lambda x: (STATUS_ORDER[x.status], x.article.sort_key())):
@@ -95,7 +114,11 @@ def text_report(r: FacilityReport, lang: str) -> str:
             for x in sorted(rest, key=lambda x: x.article.sort_key()):
                 out.extend(_article_block(x, lang, verbose=False))
     out.append("")
-    out.append(f"{label(lang, 'design')}（JGJ 39 / GB 50016 / GB 50223）: {label(lang, 'verdict.' + r.design.verdict)}" if lang == "zh" else f"{label(lang, 'design')} (JGJ 39 / GB 50016 / GB 50223): {label(lang, 'verdict.' + r.design.verdict)}")
+    out.append(
+        f"{label(lang, 'design')}（JGJ 39 / GB 50016 / GB 50223）: {label(lang, 'verdict.' + r.design.verdict)}"
+        if lang == "zh"
+        else f"{label(lang, 'design')} (JGJ 39 / GB 50016 / GB 50223): {label(lang, 'verdict.' + r.design.verdict)}"
+    )
     for x in sorted(r.design.findings, key=lambda x: (STATUS_ORDER[x.status], x.code)):
         if x.status in (Status.unmet, Status.unknown):
             out.extend(_article_block(x, lang, verbose=True))
@@ -118,7 +141,9 @@ def siting_text_lines(s: SitingResult, lang: str) -> list[str]:
         out.append(f"  {s.reason(lang)}")
     for f in s.findings:
         mark = "✓" if f.passed else "✗"
-        out.append(f"  {mark} {f.hazard_id} [{f.kind}] {label(lang, 'distance')} {f.distance_m:.1f} m, {label(lang, 'required')} ≥ {f.required_m:g} m — {label(lang, 'pass' if f.passed else 'fail')}")
+        out.append(
+            f"  {mark} {f.hazard_id} [{f.kind}] {label(lang, 'distance')} {f.distance_m:.1f} m, {label(lang, 'required')} ≥ {f.required_m:g} m — {label(lang, 'pass' if f.passed else 'fail')}"
+        )
         out.append(f"      {f.message(lang)}")
         out.append(f"      {label(lang, 'basis')}: {f.source}")
     return out
@@ -137,7 +162,9 @@ class TextReporter(FacilityReporter):
     name = "text"
     suffix = ".txt"
 
-    def render(self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str) -> str:
+    def render(
+        self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str
+    ) -> str:
         body = ("\n" + "=" * 72 + "\n\n").join(text_report(r, lang) for r in reports)
         return body + _rejected_text(rejected, lang)
 
@@ -146,13 +173,22 @@ class JsonReporter(FacilityReporter):
     name = "json"
     suffix = ".json"
 
-    def render(self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str) -> str:
+    def render(
+        self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str
+    ) -> str:
         if len(reports) == 1 and not rejected:
             return dump_json(reports[0].to_dict(lang))
         return dump_json(
             {
                 "reports": [r.to_dict(lang) for r in reports],
-                "rejected": [{"source": v.source, "facility_id": v.facility_id, "errors": problems_as_dicts(v.problems, lang)} for v in rejected],
+                "rejected": [
+                    {
+                        "source": v.source,
+                        "facility_id": v.facility_id,
+                        "errors": problems_as_dicts(v.problems, lang),
+                    }
+                    for v in rejected
+                ],
             }
         )
 
@@ -177,38 +213,78 @@ def markdown_report(r: FacilityReport, lang: str) -> str:
     out.append("")
     if r.assume_unknown_met:
         out += [f"> **{label(lang, 'assumed')}**", ""]
-    out += [f"| | {label(lang, 'scores')} | {label(lang, 'unmet')} | {label(lang, 'unknown')} | {label(lang, 'best_case')} |", "|---|---|---|---|---|"]
+    out += [
+        f"| | {label(lang, 'scores')} | {label(lang, 'unmet')} | {label(lang, 'unknown')} | {label(lang, 'best_case')} |",
+        "|---|---|---|---|---|",
+    ]
     for std in ("setup", "management"):
         s = r.scores[std]
         shown = s.best_case if r.assume_unknown_met else s.score
         out.append(f"| {label(lang, std)} | {shown} / 5 | {s.unmet} | {s.unknown} | {s.best_case} |")
-    out.append(f"| {label(lang, 'design')} | {label(lang, 'verdict.' + r.design.verdict)} | {len(r.design.failed)} | | |")
+    out.append(
+        f"| {label(lang, 'design')} | {label(lang, 'verdict.' + r.design.verdict)} | {len(r.design.failed)} | | |"
+    )
     siting = label(lang, "verdict." + r.siting.verdict) if r.siting else label(lang, "siting.none")
     out += [f"| {label(lang, 'siting')} | {siting} | | | |", "", f"*{label(lang, 'score_rule')}*", ""]
     for std in ("setup", "management"):
-        results = sorted((x for x in r.articles if x.article.document.id == std), key=lambda x: x.article.sort_key())
+        results = sorted(
+            (x for x in r.articles if x.article.document.id == std), key=lambda x: x.article.sort_key()
+        )
         if not results:
             continue
-        out += [f"## 《{results[0].article.document.title}》" if lang == "zh" else f"## {results[0].article.document.title_en}", ""]
-        out += [f"| {label(lang, 'code')} | {label(lang, 'title')} | {label(lang, 'status')} | {label(lang, 'facts')} |", "|---|---|---|---|"]
+        out += [
+            f"## 《{results[0].article.document.title}》"
+            if lang == "zh"
+            else f"## {results[0].article.document.title_en}",
+            "",
+        ]
+        out += [
+            f"| {label(lang, 'code')} | {label(lang, 'title')} | {label(lang, 'status')} | {label(lang, 'facts')} |",
+            "|---|---|---|---|",
+        ]
         for x in results:
             if not x.counts:
                 continue
-            out.append(f"| {x.code} | {_md(x.article.title if lang == 'zh' else x.article.title_en)} | {label(lang, str(x.status))} | {_md(x.summary()(lang))} |")
+            out.append(
+                f"| {x.code} | {_md(x.article.title if lang == 'zh' else x.article.title_en)} | {label(lang, str(x.status))} | {_md(x.summary()(lang))} |"
+            )
         out.append("")
     out += [f"## {label(lang, 'design')}", ""]
-    out += [f"| {label(lang, 'code')} | {label(lang, 'title')} | {label(lang, 'status')} | {label(lang, 'facts')} |", "|---|---|---|---|"]
+    out += [
+        f"| {label(lang, 'code')} | {label(lang, 'title')} | {label(lang, 'status')} | {label(lang, 'facts')} |",
+        "|---|---|---|---|",
+    ]
     for x in r.design.findings:
-        mark = "（强制）" if x.article.mandatory and lang == "zh" else (" (mandatory)" if x.article.mandatory else "")
-        should = "（宜）" if x.article.strength == "should" and lang == "zh" else (" (recommended)" if x.article.strength == "should" else "")
-        out.append(f"| {x.code}{mark}{should} | {_md(x.article.title if lang == 'zh' else x.article.title_en)} | {label(lang, str(x.status))} | {_md(x.summary()(lang))} |")
+        mark = (
+            "（强制）"
+            if x.article.mandatory and lang == "zh"
+            else (" (mandatory)" if x.article.mandatory else "")
+        )
+        should = (
+            "（宜）"
+            if x.article.strength == "should" and lang == "zh"
+            else (" (recommended)" if x.article.strength == "should" else "")
+        )
+        out.append(
+            f"| {x.code}{mark}{should} | {_md(x.article.title if lang == 'zh' else x.article.title_en)} | {label(lang, str(x.status))} | {_md(x.summary()(lang))} |"
+        )
     out.append("")
     if r.siting is not None:
-        out += [f"## {label(lang, 'siting')}", "", f"{label(lang, 'layers')}: {', '.join(r.siting.layers)}", ""]
+        out += [
+            f"## {label(lang, 'siting')}",
+            "",
+            f"{label(lang, 'layers')}: {', '.join(r.siting.layers)}",
+            "",
+        ]
         if r.siting.findings:
-            out += [f"| {label(lang, 'hazards')} | {label(lang, 'distance')} (m) | {label(lang, 'required')} (m) | {label(lang, 'status')} | {label(lang, 'basis')} |", "|---|---|---|---|---|"]
+            out += [
+                f"| {label(lang, 'hazards')} | {label(lang, 'distance')} (m) | {label(lang, 'required')} (m) | {label(lang, 'status')} | {label(lang, 'basis')} |",
+                "|---|---|---|---|---|",
+            ]
             for f in r.siting.findings:
-                out.append(f"| {f.hazard_id} {f.kind} | {f.distance_m:.1f} | {f.required_m:g} | {label(lang, 'pass' if f.passed else 'fail')} | {_md(f.source)} |")
+                out.append(
+                    f"| {f.hazard_id} {f.kind} | {f.distance_m:.1f} | {f.required_m:g} | {label(lang, 'pass' if f.passed else 'fail')} | {_md(f.source)} |"
+                )
             out.append("")
     out += ["", label(lang, "signature"), ""]
     return "\n".join(out)
@@ -222,10 +298,16 @@ class MarkdownReporter(FacilityReporter):
     name = "markdown"
     suffix = ".md"
 
-    def render(self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str) -> str:
+    def render(
+        self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str
+    ) -> str:
         body = "\n\n---\n\n".join(markdown_report(r, lang) for r in reports)
         if rejected:
-            body += f"\n## {label(lang, 'rejected')}\n\n" + "\n".join(f"- {_md(line)}" for v in rejected for line in problems_as_text(v.problems, lang)) + "\n"
+            body += (
+                f"\n## {label(lang, 'rejected')}\n\n"
+                + "\n".join(f"- {_md(line)}" for v in rejected for line in problems_as_text(v.problems, lang))
+                + "\n"
+            )
         return body
 
 
@@ -243,29 +325,42 @@ def html_report(r: FacilityReport, lang: str) -> str:
     ):
         parts.append(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>")
     if r.overlay:
-        parts.append(f"<tr><th>{esc(label(lang, 'overlay'))}</th><td>{esc(r.overlay.name)} (sha256 {esc(r.overlay.sha256)})</td></tr>")
+        parts.append(
+            f"<tr><th>{esc(label(lang, 'overlay'))}</th><td>{esc(r.overlay.name)} (sha256 {esc(r.overlay.sha256)})</td></tr>"
+        )
     parts.append("</table>")
     parts.append(f"<h2>{esc(label(lang, 'scores'))}</h2>")
     if r.assume_unknown_met:
         parts.append(f"<p><strong>{esc(label(lang, 'assumed'))}</strong></p>")
-    parts.append(f"<table><tr><th></th><th>{esc(label(lang, 'scores'))}</th><th>{esc(label(lang, 'unmet'))}</th><th>{esc(label(lang, 'unknown'))}</th></tr>")
+    parts.append(
+        f"<table><tr><th></th><th>{esc(label(lang, 'scores'))}</th><th>{esc(label(lang, 'unmet'))}</th><th>{esc(label(lang, 'unknown'))}</th></tr>"
+    )
     for std in ("setup", "management"):
         s = r.scores[std]
         shown = s.best_case if r.assume_unknown_met else s.score
-        parts.append(f"<tr><td>{esc(label(lang, std))}</td><td>{shown} / 5</td><td>{s.unmet}</td><td>{s.unknown}</td></tr>")
+        parts.append(
+            f"<tr><td>{esc(label(lang, std))}</td><td>{shown} / 5</td><td>{s.unmet}</td><td>{s.unknown}</td></tr>"
+        )
     parts.append("</table>")
-    parts.append(f"<p>{esc(label(lang, 'design'))}: {esc(label(lang, 'verdict.' + r.design.verdict))}　{esc(_siting_line(r.siting, lang))}</p>")
+    parts.append(
+        f"<p>{esc(label(lang, 'design'))}: {esc(label(lang, 'verdict.' + r.design.verdict))}　{esc(_siting_line(r.siting, lang))}</p>"
+    )
     parts.append(f"<p><em>{esc(label(lang, 'score_rule'))}</em></p>")
     sections: list[tuple[str, list[ArticleResult]]] = []
     for std in ("setup", "management"):
-        results = sorted((x for x in r.articles if x.article.document.id == std and x.counts), key=lambda x: x.article.sort_key())
+        results = sorted(
+            (x for x in r.articles if x.article.document.id == std and x.counts),
+            key=lambda x: x.article.sort_key(),
+        )
         if results:
             doc = results[0].article.document
             sections.append((f"《{doc.title}》" if lang == "zh" else doc.title_en, results))
     sections.append((label(lang, "design"), list(r.design.findings)))
     for heading, results in sections:
         parts.append(f"<h2>{esc(heading)}</h2>")
-        parts.append(f"<table><tr><th>{esc(label(lang, 'code'))}</th><th>{esc(label(lang, 'title'))}</th><th>{esc(label(lang, 'status'))}</th><th>{esc(label(lang, 'facts'))}</th><th>{esc(label(lang, 'basis'))}</th></tr>")
+        parts.append(
+            f"<table><tr><th>{esc(label(lang, 'code'))}</th><th>{esc(label(lang, 'title'))}</th><th>{esc(label(lang, 'status'))}</th><th>{esc(label(lang, 'facts'))}</th><th>{esc(label(lang, 'basis'))}</th></tr>"
+        )
         for x in results:
             title = x.article.title if lang == "zh" else x.article.title_en
             parts.append(
@@ -275,10 +370,14 @@ def html_report(r: FacilityReport, lang: str) -> str:
         parts.append("</table>")
     if r.siting is not None and r.siting.findings:
         parts.append(f"<h2>{esc(label(lang, 'siting'))}</h2><table>")
-        parts.append(f"<tr><th>{esc(label(lang, 'hazards'))}</th><th>{esc(label(lang, 'distance'))} (m)</th><th>{esc(label(lang, 'required'))} (m)</th><th>{esc(label(lang, 'status'))}</th><th>{esc(label(lang, 'basis'))}</th></tr>")
+        parts.append(
+            f"<tr><th>{esc(label(lang, 'hazards'))}</th><th>{esc(label(lang, 'distance'))} (m)</th><th>{esc(label(lang, 'required'))} (m)</th><th>{esc(label(lang, 'status'))}</th><th>{esc(label(lang, 'basis'))}</th></tr>"
+        )
         for f in r.siting.findings:
             cls = "met" if f.passed else "unmet"
-            parts.append(f'<tr><td>{esc(f.hazard_id)} {esc(f.kind)}</td><td>{f.distance_m:.1f}</td><td>{f.required_m:g}</td><td class="{cls}">{esc(label(lang, "pass" if f.passed else "fail"))}</td><td>{esc(f.source)}</td></tr>')
+            parts.append(
+                f'<tr><td>{esc(f.hazard_id)} {esc(f.kind)}</td><td>{f.distance_m:.1f}</td><td>{f.required_m:g}</td><td class="{cls}">{esc(label(lang, "pass" if f.passed else "fail"))}</td><td>{esc(f.source)}</td></tr>'
+            )
         parts.append("</table>")
     parts.append(f'<p class="sign">{esc(label(lang, "signature"))}</p>')
     return "\n".join(parts) + "\n"
@@ -288,10 +387,18 @@ class HtmlReporter(FacilityReporter):
     name = "html"
     suffix = ".html"
 
-    def render(self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str) -> str:
+    def render(
+        self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str
+    ) -> str:
         body = '<hr style="page-break-after: always">\n'.join(html_report(r, lang) for r in reports)
         if rejected:
-            body += f"<h2>{esc(label(lang, 'rejected'))}</h2><ul>" + "".join(f"<li>{esc(line)}</li>" for v in rejected for line in problems_as_text(v.problems, lang)) + "</ul>\n"
+            body += (
+                f"<h2>{esc(label(lang, 'rejected'))}</h2><ul>"
+                + "".join(
+                    f"<li>{esc(line)}</li>" for v in rejected for line in problems_as_text(v.problems, lang)
+                )
+                + "</ul>\n"
+            )
         return html_page(label(lang, "report_title"), body, lang)
 
 
@@ -319,7 +426,11 @@ def selfcheck_dict(r: FacilityReport, lang: str) -> dict[str, Any]:
 
 def selfcheck_text(r: FacilityReport, lang: str) -> str:
     items = todo(r)
-    out = [f"{r.name}（{r.facility_id}）— {label(lang, 'todo')}" if lang == "zh" else f"{r.name} ({r.facility_id}) — {label(lang, 'todo')}"]
+    out = [
+        f"{r.name}（{r.facility_id}）— {label(lang, 'todo')}"
+        if lang == "zh"
+        else f"{r.name} ({r.facility_id}) — {label(lang, 'todo')}"
+    ]
     for std in ("setup", "management"):
         s = r.scores[std]
         out.append(f"  {label(lang, std)}: {s.score} / 5　→ {label(lang, 'best_case')}: {s.best_case} / 5")
@@ -327,7 +438,11 @@ def selfcheck_text(r: FacilityReport, lang: str) -> str:
         out.append(label(lang, "todo.none"))
     kind_label = {"fix": "todo.unmet", "supply": "todo.unknown", "recommendation": "design.warnings"}
     for n, item in enumerate(items, start=1):
-        out.append(f"{n}. [{label(lang, kind_label[item.kind])}] {item.code} {item.title(lang)}（{item.citation(lang)}）" if lang == "zh" else f"{n}. [{label(lang, kind_label[item.kind])}] {item.code} {item.title(lang)} ({item.citation(lang)})")
+        out.append(
+            f"{n}. [{label(lang, kind_label[item.kind])}] {item.code} {item.title(lang)}（{item.citation(lang)}）"
+            if lang == "zh"
+            else f"{n}. [{label(lang, kind_label[item.kind])}] {item.code} {item.title(lang)} ({item.citation(lang)})"
+        )
         for action in item.actions:
             out.append(f"     → {action(lang)}")
         if item.facts:
@@ -339,28 +454,38 @@ class SelfCheckReporter(ABC):
     name: ClassVar[str]
 
     @abstractmethod
-    def render(self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str) -> str: ...
+    def render(
+        self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str
+    ) -> str: ...
 
 
 class SelfCheckText(SelfCheckReporter):
     name = "text"
 
-    def render(self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str) -> str:
+    def render(
+        self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str
+    ) -> str:
         return "\n".join(selfcheck_text(r, lang) for r in reports) + _rejected_text(rejected, lang)
 
 
 class SelfCheckJson(SelfCheckReporter):
     name = "json"
 
-    def render(self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str) -> str:
+    def render(
+        self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str
+    ) -> str:
         if len(reports) == 1 and not rejected:
             return dump_json(selfcheck_dict(reports[0], lang))
         return dump_json(
             {
                 "reports": [selfcheck_dict(r, lang) for r in reports],
-                "rejected": [{"source": v.source, "errors": problems_as_dicts(v.problems, lang)} for v in rejected],
+                "rejected": [
+                    {"source": v.source, "errors": problems_as_dicts(v.problems, lang)} for v in rejected
+                ],
             }
         )
 
 
-SELFCHECK_REPORTERS: dict[str, type[SelfCheckReporter]] = {cls.name: cls for cls in (SelfCheckText, SelfCheckJson)}
+SELFCHECK_REPORTERS: dict[str, type[SelfCheckReporter]] = {
+    cls.name: cls for cls in (SelfCheckText, SelfCheckJson)
+}

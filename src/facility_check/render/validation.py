@@ -12,7 +12,9 @@ from .base import dump_json, label
 
 
 def problem_line(p: Problem, lang: str) -> str:
-    sev = {"error": "错误" if lang == "zh" else "error", "warning": "警告" if lang == "zh" else "warning"}[str(p.severity)]
+    sev = {"error": "错误" if lang == "zh" else "error", "warning": "警告" if lang == "zh" else "warning"}[
+        str(p.severity)
+    ]
     line = f"{p.location()}: {sev}: {p.message(lang)}"
     extra = []
     if p.expected is not None and p.expected not in p.message(lang):
@@ -49,9 +51,13 @@ class ValidationText(ValidationReporter):
             status = label(lang, "valid") if v.ok else label(lang, "invalid")
             ident = f" ({v.facility_id})" if v.facility_id else ""
             if lang == "zh":
-                lines.append(f"{v.source}{ident}: {status}，{len(errors)} 个错误，{len(v.problems) - len(errors)} 个警告")
+                lines.append(
+                    f"{v.source}{ident}: {status}，{len(errors)} 个错误，{len(v.problems) - len(errors)} 个警告"
+                )
             else:
-                lines.append(f"{v.source}{ident}: {status}, {len(errors)} errors, {len(v.problems) - len(errors)} warnings")
+                lines.append(
+                    f"{v.source}{ident}: {status}, {len(errors)} errors, {len(v.problems) - len(errors)} warnings"
+                )
             lines.extend("  " + problem_line(p, lang) for p in v.problems)
         ok = sum(1 for v in records if v.ok)
         if lang == "zh":
@@ -82,4 +88,6 @@ class ValidationJson(ValidationReporter):
         )
 
 
-VALIDATION_REPORTERS: dict[str, type[ValidationReporter]] = {cls.name: cls for cls in (ValidationText, ValidationJson)}
+VALIDATION_REPORTERS: dict[str, type[ValidationReporter]] = {
+    cls.name: cls for cls in (ValidationText, ValidationJson)
+}

@@ -37,7 +37,11 @@ class Check:
     required: Any = None
 
     def to_dict(self, lang: str) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": str(self.status), "message": self.message(lang), "paths": list(self.paths)}
+        out: dict[str, Any] = {
+            "status": str(self.status),
+            "message": self.message(lang),
+            "paths": list(self.paths),
+        }
         if self.measured is not None:
             out["measured"] = self.measured
         if self.required is not None:
@@ -99,7 +103,9 @@ def recent(
 ) -> Check:
     """A check that ``when`` lies within ``max_days`` before the reference date."""
     if when is None:
-        return unknown(f"未提供{what_zh}日期", f"no date given for {what_en}", path, required=f"<= {max_days} days")
+        return unknown(
+            f"未提供{what_zh}日期", f"no date given for {what_en}", path, required=f"<= {max_days} days"
+        )
     if as_of is None:
         return unknown(
             "缺少参考日期（检查日期或 --as-of），无法判断时效",

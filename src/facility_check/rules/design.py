@@ -59,13 +59,22 @@ def not_below_ground(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                 required=">= 1, not semi-basement",
             )
         else:
-            yield met(f"生活用房 {r.id} 位于地上 {r.floor} 层", f"life room {r.id} above ground (floor {r.floor})", f"{path}.floor", measured=r.floor)
+            yield met(
+                f"生活用房 {r.id} 位于地上 {r.floor} 层",
+                f"life room {r.id} above ground (floor {r.floor})",
+                f"{path}.floor",
+                measured=r.floor,
+            )
 
 
 def nursery_floors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Nursery life rooms on the ground floor; only 托大班 on the 2nd, at most ``second_floor_max_children``."""
     limit = int(p["second_floor_max_children"])
-    rooms = [(i, r) for i, r in _life_rooms(f) if (c := _class_of(f, r.class_id)) is not None and c.type in NURSERY_TYPES]
+    rooms = [
+        (i, r)
+        for i, r in _life_rooms(f)
+        if (c := _class_of(f, r.class_id)) is not None and c.type in NURSERY_TYPES
+    ]
     if f.rooms is None or not rooms:
         yield unknown("未提供托育班级的生活用房", "no life rooms of nursery classes given", "$.rooms")
         return
@@ -77,10 +86,20 @@ def nursery_floors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         if r.floor is None:
             yield unknown(f"房间 {r.id} 楼层未知", f"room {r.id}: floor not given", path)
         elif r.floor == 1 or r.floor < 1:  # below ground is rule 4.1.3's business
-            yield met(f"{name} {cls.id} 的 {r.id} 在首层", f"{cls.type} class {cls.id}: {r.id} on the ground floor", path, measured=r.floor)
+            yield met(
+                f"{name} {cls.id} 的 {r.id} 在首层",
+                f"{cls.type} class {cls.id}: {r.id} on the ground floor",
+                path,
+                measured=r.floor,
+            )
         elif r.floor == 2 and cls.type == ClassType.older:
             second_floor_classes.add(cls.id)
-            yield met(f"托大班 {cls.id} 的 {r.id} 在二层（允许）", f"older class {cls.id}: {r.id} on the 2nd floor (allowed)", path, measured=r.floor)
+            yield met(
+                f"托大班 {cls.id} 的 {r.id} 在二层（允许）",
+                f"older class {cls.id}: {r.id} on the 2nd floor (allowed)",
+                path,
+                measured=r.floor,
+            )
         else:
             allowed = "首层（托大班可在二层）"
             yield unmet(
@@ -95,19 +114,40 @@ def nursery_floors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     if second_floor_classes:
         enrolled = [c.enrolled for c in f.classes or [] if c.id in second_floor_classes]
         if any(e is None for e in enrolled):
-            yield unknown("二层托大班人数未知", "enrolment of the 2nd-floor classes unknown", "$.classes", required=f"<= {limit}")
+            yield unknown(
+                "二层托大班人数未知",
+                "enrolment of the 2nd-floor classes unknown",
+                "$.classes",
+                required=f"<= {limit}",
+            )
         else:
             total = sum(e for e in enrolled if e is not None)
             if total > limit:
-                yield unmet(f"二层托大班共 {total} 人，超过 {limit} 人", f"{total} children on the 2nd floor, over {limit}", "$.classes", measured=total, required=f"<= {limit}")
+                yield unmet(
+                    f"二层托大班共 {total} 人，超过 {limit} 人",
+                    f"{total} children on the 2nd floor, over {limit}",
+                    "$.classes",
+                    measured=total,
+                    required=f"<= {limit}",
+                )
             else:
-                yield met(f"二层托大班共 {total} 人（≤{limit}）", f"{total} children on the 2nd floor (<= {limit})", "$.classes", measured=total, required=f"<= {limit}")
+                yield met(
+                    f"二层托大班共 {total} 人（≤{limit}）",
+                    f"{total} children on the 2nd floor (<= {limit})",
+                    "$.classes",
+                    measured=total,
+                    required=f"<= {limit}",
+                )
 
 
 def kindergarten_floors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Kindergarten life rooms on the ``max_floor``-th floor or lower."""
     top = int(p["max_floor"])
-    rooms = [(i, r) for i, r in _life_rooms(f) if (c := _class_of(f, r.class_id)) is not None and c.type == ClassType.kindergarten]
+    rooms = [
+        (i, r)
+        for i, r in _life_rooms(f)
+        if (c := _class_of(f, r.class_id)) is not None and c.type == ClassType.kindergarten
+    ]
     if not rooms:
         yield not_applicable("没有幼儿园班级的生活用房", "no kindergarten-class life rooms", "$.rooms")
         return
@@ -116,12 +156,26 @@ def kindergarten_floors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]
         if r.floor is None:
             yield unknown(f"房间 {r.id} 楼层未知", f"room {r.id}: floor not given", path)
         elif r.floor > top:
-            yield unmet(f"幼儿园生活用房 {r.id} 在 {r.floor} 层，应在 {top} 层及以下", f"kindergarten life room {r.id} on floor {r.floor}, above {top}", path, measured=r.floor, required=f"<= {top}")
+            yield unmet(
+                f"幼儿园生活用房 {r.id} 在 {r.floor} 层，应在 {top} 层及以下",
+                f"kindergarten life room {r.id} on floor {r.floor}, above {top}",
+                path,
+                measured=r.floor,
+                required=f"<= {top}",
+            )
         else:
-            yield met(f"幼儿园生活用房 {r.id} 在 {r.floor} 层", f"kindergarten life room {r.id} on floor {r.floor}", path, measured=r.floor, required=f"<= {top}")
+            yield met(
+                f"幼儿园生活用房 {r.id} 在 {r.floor} 层",
+                f"kindergarten life room {r.id} on floor {r.floor}",
+                path,
+                measured=r.floor,
+                required=f"<= {top}",
+            )
 
 
-def _each(items: list[Any] | None, base: str, none_zh: str, none_en: str) -> Iterator[tuple[str, Any]] | Check:
+def _each(
+    items: list[Any] | None, base: str, none_zh: str, none_en: str
+) -> Iterator[tuple[str, Any]] | Check:
     if items is None:
         return unknown(f"未提供{none_zh}", f"no {none_en} given", base)
     if not items:
@@ -132,13 +186,20 @@ def _each(items: list[Any] | None, base: str, none_zh: str, none_en: str) -> Ite
 def guard_rails(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Guard rails: net height ≥ ``min_height_m``, vertical bars with clear spacing ≤ ``max_spacing_m``."""
     h_min, gap_max = float(p["min_height_m"]), float(p["max_spacing_m"])
-    items = _each(f.safety.guard_rails if f.safety else None, "$.safety.guard_rails", "临空处防护栏杆", "guard rails")
+    items = _each(
+        f.safety.guard_rails if f.safety else None, "$.safety.guard_rails", "临空处防护栏杆", "guard rails"
+    )
     if isinstance(items, Check):
         yield items
         return
     for path, rail in items:
         if rail.height_m is None:
-            yield unknown(f"{rail.location} 栏杆高度未测", f"{rail.location}: rail height not measured", f"{path}.height_m", required=f">= {h_min}")
+            yield unknown(
+                f"{rail.location} 栏杆高度未测",
+                f"{rail.location}: rail height not measured",
+                f"{path}.height_m",
+                required=f">= {h_min}",
+            )
         elif rail.height_m < h_min:
             yield unmet(
                 f"{rail.location} 栏杆净高 {rail.height_m:.2f} m，低于 {h_min:.2f} m；请加高",
@@ -148,15 +209,44 @@ def guard_rails(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                 required=f">= {h_min}",
             )
         else:
-            yield met(f"{rail.location} 栏杆净高 {rail.height_m:.2f} m", f"{rail.location}: rail {rail.height_m:.2f} m", f"{path}.height_m", measured=rail.height_m, required=f">= {h_min}")
+            yield met(
+                f"{rail.location} 栏杆净高 {rail.height_m:.2f} m",
+                f"{rail.location}: rail {rail.height_m:.2f} m",
+                f"{path}.height_m",
+                measured=rail.height_m,
+                required=f">= {h_min}",
+            )
         if rail.bar_spacing_m is None:
-            yield unknown(f"{rail.location} 栏杆净距未测", f"{rail.location}: bar spacing not measured", f"{path}.bar_spacing_m", required=f"<= {gap_max}")
+            yield unknown(
+                f"{rail.location} 栏杆净距未测",
+                f"{rail.location}: bar spacing not measured",
+                f"{path}.bar_spacing_m",
+                required=f"<= {gap_max}",
+            )
         elif rail.bar_spacing_m > gap_max:
-            yield unmet(f"{rail.location} 栏杆净距 {rail.bar_spacing_m:.3f} m，大于 {gap_max} m", f"{rail.location}: bars {rail.bar_spacing_m:.3f} m apart, over {gap_max} m", f"{path}.bar_spacing_m", measured=rail.bar_spacing_m, required=f"<= {gap_max}")
+            yield unmet(
+                f"{rail.location} 栏杆净距 {rail.bar_spacing_m:.3f} m，大于 {gap_max} m",
+                f"{rail.location}: bars {rail.bar_spacing_m:.3f} m apart, over {gap_max} m",
+                f"{path}.bar_spacing_m",
+                measured=rail.bar_spacing_m,
+                required=f"<= {gap_max}",
+            )
         else:
-            yield met(f"{rail.location} 栏杆净距 {rail.bar_spacing_m:.3f} m", f"{rail.location}: bar spacing {rail.bar_spacing_m:.3f} m", f"{path}.bar_spacing_m", measured=rail.bar_spacing_m, required=f"<= {gap_max}")
+            yield met(
+                f"{rail.location} 栏杆净距 {rail.bar_spacing_m:.3f} m",
+                f"{rail.location}: bar spacing {rail.bar_spacing_m:.3f} m",
+                f"{path}.bar_spacing_m",
+                measured=rail.bar_spacing_m,
+                required=f"<= {gap_max}",
+            )
         if rail.vertical_bars is False:
-            yield unmet(f"{rail.location} 栏杆不是垂直杆件（易攀爬）", f"{rail.location}: rail bars are not vertical (climbable)", f"{path}.vertical_bars", measured=False, required=True)
+            yield unmet(
+                f"{rail.location} 栏杆不是垂直杆件（易攀爬）",
+                f"{rail.location}: rail bars are not vertical (climbable)",
+                f"{path}.vertical_bars",
+                measured=False,
+                required=True,
+            )
 
 
 def window_guards(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -168,20 +258,53 @@ def window_guards(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         return
     for path, w in items:
         if w.sill_height_m is None:
-            yield unknown(f"{w.room_id} 窗台高度未测", f"{w.room_id}: sill height not measured", f"{path}.sill_height_m")
+            yield unknown(
+                f"{w.room_id} 窗台高度未测", f"{w.room_id}: sill height not measured", f"{path}.sill_height_m"
+            )
         elif w.sill_height_m < sill_min:
             if w.guard_height_m is None:
-                yield unknown(f"{w.room_id} 窗台低于 {sill_min} m，防护高度未测", f"{w.room_id}: low sill, guard height not measured", f"{path}.guard_height_m", required=f">= {sill_min}")
+                yield unknown(
+                    f"{w.room_id} 窗台低于 {sill_min} m，防护高度未测",
+                    f"{w.room_id}: low sill, guard height not measured",
+                    f"{path}.guard_height_m",
+                    required=f">= {sill_min}",
+                )
             elif w.guard_height_m < sill_min:
-                yield unmet(f"{w.room_id} 窗台 {w.sill_height_m} m，防护高度 {w.guard_height_m} m，低于 {sill_min} m", f"{w.room_id}: sill {w.sill_height_m} m with a guard of {w.guard_height_m} m, below {sill_min} m", f"{path}.guard_height_m", measured=w.guard_height_m, required=f">= {sill_min}")
+                yield unmet(
+                    f"{w.room_id} 窗台 {w.sill_height_m} m，防护高度 {w.guard_height_m} m，低于 {sill_min} m",
+                    f"{w.room_id}: sill {w.sill_height_m} m with a guard of {w.guard_height_m} m, below {sill_min} m",
+                    f"{path}.guard_height_m",
+                    measured=w.guard_height_m,
+                    required=f">= {sill_min}",
+                )
             else:
-                yield met(f"{w.room_id} 低窗台已设 {w.guard_height_m} m 防护", f"{w.room_id}: low sill guarded to {w.guard_height_m} m", f"{path}.guard_height_m", measured=w.guard_height_m)
+                yield met(
+                    f"{w.room_id} 低窗台已设 {w.guard_height_m} m 防护",
+                    f"{w.room_id}: low sill guarded to {w.guard_height_m} m",
+                    f"{path}.guard_height_m",
+                    measured=w.guard_height_m,
+                )
         else:
-            yield met(f"{w.room_id} 窗台 {w.sill_height_m} m", f"{w.room_id}: sill {w.sill_height_m} m", f"{path}.sill_height_m", measured=w.sill_height_m)
+            yield met(
+                f"{w.room_id} 窗台 {w.sill_height_m} m",
+                f"{w.room_id}: sill {w.sill_height_m} m",
+                f"{path}.sill_height_m",
+                measured=w.sill_height_m,
+            )
         if w.inward_opening_below_1_8m is None:
-            yield unknown(f"{w.room_id} 是否有 1.80 m 以下内开窗扇未知", f"{w.room_id}: inward sashes below 1.80 m not stated", f"{path}.inward_opening_below_1_8m")
+            yield unknown(
+                f"{w.room_id} 是否有 1.80 m 以下内开窗扇未知",
+                f"{w.room_id}: inward sashes below 1.80 m not stated",
+                f"{path}.inward_opening_below_1_8m",
+            )
         elif w.inward_opening_below_1_8m:
-            yield unmet(f"{w.room_id} 1.80 m 以下设内开窗扇", f"{w.room_id} has inward-opening sashes below 1.80 m", f"{path}.inward_opening_below_1_8m", measured=True, required=False)
+            yield unmet(
+                f"{w.room_id} 1.80 m 以下设内开窗扇",
+                f"{w.room_id} has inward-opening sashes below 1.80 m",
+                f"{path}.inward_opening_below_1_8m",
+                measured=True,
+                required=False,
+            )
 
 
 def doors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -195,7 +318,13 @@ def doors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         if d.type is None:
             yield unknown(f"{d.room_id} 门的类型未知", f"{d.room_id}: door type not given", f"{path}.type")
         elif str(d.type) in forbidden:
-            yield unmet(f"{d.room_id} 使用了{d.type}门；幼儿用房不应设旋转门、弹簧门、推拉门", f"{d.room_id} has a {d.type} door, which children's rooms must not have", f"{path}.type", measured=str(d.type), required=f"not {sorted(forbidden)}")
+            yield unmet(
+                f"{d.room_id} 使用了{d.type}门；幼儿用房不应设旋转门、弹簧门、推拉门",
+                f"{d.room_id} has a {d.type} door, which children's rooms must not have",
+                f"{path}.type",
+                measured=str(d.type),
+                required=f"not {sorted(forbidden)}",
+            )
         else:
             yield met(f"{d.room_id} 为{d.type}门", f"{d.room_id}: {d.type} door", f"{path}.type")
         for key, want, zh, en in (
@@ -205,9 +334,19 @@ def doors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         ):
             value = getattr(d, key)
             if value is None:
-                yield unknown(f"{d.room_id} 门是否{zh}未知", f"{d.room_id}: whether the door {en} is not stated", f"{path}.{key}")
+                yield unknown(
+                    f"{d.room_id} 门是否{zh}未知",
+                    f"{d.room_id}: whether the door {en} is not stated",
+                    f"{path}.{key}",
+                )
             elif value != want:
-                yield unmet(f"{d.room_id} 门未做到{zh}", f"{d.room_id}: the door does not meet '{en}'", f"{path}.{key}", measured=value, required=want)
+                yield unmet(
+                    f"{d.room_id} 门未做到{zh}",
+                    f"{d.room_id}: the door does not meet '{en}'",
+                    f"{path}.{key}",
+                    measured=value,
+                    required=want,
+                )
 
 
 def stair_wells(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -219,22 +358,57 @@ def stair_wells(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         return
     for path, s in items:
         if s.well_width_m is None:
-            yield unknown(f"楼梯 {s.id} 梯井宽度未测", f"stair {s.id}: well width not measured", f"{path}.well_width_m")
+            yield unknown(
+                f"楼梯 {s.id} 梯井宽度未测", f"stair {s.id}: well width not measured", f"{path}.well_width_m"
+            )
         elif s.well_width_m > well_max:
             if s.anti_climb is None:
-                yield unknown(f"楼梯 {s.id} 梯井 {s.well_width_m} m，防攀滑措施未知", f"stair {s.id}: well {s.well_width_m} m, anti-climb unknown", f"{path}.anti_climb")
+                yield unknown(
+                    f"楼梯 {s.id} 梯井 {s.well_width_m} m，防攀滑措施未知",
+                    f"stair {s.id}: well {s.well_width_m} m, anti-climb unknown",
+                    f"{path}.anti_climb",
+                )
             elif not s.anti_climb:
-                yield unmet(f"楼梯 {s.id} 梯井净宽 {s.well_width_m} m 大于 {well_max} m，未设防攀滑措施", f"stair {s.id}: well {s.well_width_m} m wider than {well_max} m without anti-climb protection", f"{path}.anti_climb", f"{path}.well_width_m", measured=s.well_width_m, required=f"<= {well_max} or anti-climb")
+                yield unmet(
+                    f"楼梯 {s.id} 梯井净宽 {s.well_width_m} m 大于 {well_max} m，未设防攀滑措施",
+                    f"stair {s.id}: well {s.well_width_m} m wider than {well_max} m without anti-climb protection",
+                    f"{path}.anti_climb",
+                    f"{path}.well_width_m",
+                    measured=s.well_width_m,
+                    required=f"<= {well_max} or anti-climb",
+                )
             else:
-                yield met(f"楼梯 {s.id} 梯井已设防攀滑措施", f"stair {s.id}: well protected", f"{path}.anti_climb")
+                yield met(
+                    f"楼梯 {s.id} 梯井已设防攀滑措施", f"stair {s.id}: well protected", f"{path}.anti_climb"
+                )
         else:
-            yield met(f"楼梯 {s.id} 梯井 {s.well_width_m} m", f"stair {s.id}: well {s.well_width_m} m", f"{path}.well_width_m", measured=s.well_width_m)
+            yield met(
+                f"楼梯 {s.id} 梯井 {s.well_width_m} m",
+                f"stair {s.id}: well {s.well_width_m} m",
+                f"{path}.well_width_m",
+                measured=s.well_width_m,
+            )
         if s.baluster_spacing_m is None:
-            yield unknown(f"楼梯 {s.id} 栏杆净距未测", f"stair {s.id}: baluster spacing not measured", f"{path}.baluster_spacing_m")
+            yield unknown(
+                f"楼梯 {s.id} 栏杆净距未测",
+                f"stair {s.id}: baluster spacing not measured",
+                f"{path}.baluster_spacing_m",
+            )
         elif s.baluster_spacing_m > gap_max:
-            yield unmet(f"楼梯 {s.id} 栏杆净距 {s.baluster_spacing_m} m，大于 {gap_max} m", f"stair {s.id}: balusters {s.baluster_spacing_m} m apart, over {gap_max} m", f"{path}.baluster_spacing_m", measured=s.baluster_spacing_m, required=f"<= {gap_max}")
+            yield unmet(
+                f"楼梯 {s.id} 栏杆净距 {s.baluster_spacing_m} m，大于 {gap_max} m",
+                f"stair {s.id}: balusters {s.baluster_spacing_m} m apart, over {gap_max} m",
+                f"{path}.baluster_spacing_m",
+                measured=s.baluster_spacing_m,
+                required=f"<= {gap_max}",
+            )
         else:
-            yield met(f"楼梯 {s.id} 栏杆净距 {s.baluster_spacing_m} m", f"stair {s.id}: baluster spacing {s.baluster_spacing_m} m", f"{path}.baluster_spacing_m", measured=s.baluster_spacing_m)
+            yield met(
+                f"楼梯 {s.id} 栏杆净距 {s.baluster_spacing_m} m",
+                f"stair {s.id}: baluster spacing {s.baluster_spacing_m} m",
+                f"{path}.baluster_spacing_m",
+                measured=s.baluster_spacing_m,
+            )
 
 
 def stair_steps(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -245,11 +419,23 @@ def stair_steps(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         return
     for path, s in items:
         if s.winding_steps is None:
-            yield unknown(f"楼梯 {s.id} 是否为扇形/螺旋踏步未知", f"stair {s.id}: winding steps not stated", f"{path}.winding_steps")
+            yield unknown(
+                f"楼梯 {s.id} 是否为扇形/螺旋踏步未知",
+                f"stair {s.id}: winding steps not stated",
+                f"{path}.winding_steps",
+            )
         elif s.winding_steps:
-            yield unmet(f"楼梯 {s.id} 采用扇形或螺旋形踏步", f"stair {s.id} has winding or spiral steps", f"{path}.winding_steps", measured=True, required=False)
+            yield unmet(
+                f"楼梯 {s.id} 采用扇形或螺旋形踏步",
+                f"stair {s.id} has winding or spiral steps",
+                f"{path}.winding_steps",
+                measured=True,
+                required=False,
+            )
         else:
-            yield met(f"楼梯 {s.id} 无扇形/螺旋踏步", f"stair {s.id}: straight steps", f"{path}.winding_steps")
+            yield met(
+                f"楼梯 {s.id} 无扇形/螺旋踏步", f"stair {s.id}: straight steps", f"{path}.winding_steps"
+            )
 
 
 def stair_dimensions(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -260,21 +446,40 @@ def stair_dimensions(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         yield items
         return
     for path, s in items:
-        for key, value, ok, want in (
-            ("riser_m", s.riser_m, lambda v: v <= riser_max, f"<= {riser_max}"),
-            ("tread_m", s.tread_m, lambda v: v >= tread_min, f">= {tread_min}"),
+        for key, value, good, want in (
+            ("riser_m", s.riser_m, s.riser_m is not None and s.riser_m <= riser_max, f"<= {riser_max}"),
+            ("tread_m", s.tread_m, s.tread_m is not None and s.tread_m >= tread_min, f">= {tread_min}"),
         ):
             if value is None:
-                yield unknown(f"楼梯 {s.id} {key} 未测", f"stair {s.id}: {key} not measured", f"{path}.{key}", required=want)
-            elif not ok(value):
-                yield unmet(f"楼梯 {s.id} {key} = {value} m，宜 {want} m", f"stair {s.id}: {key} = {value} m, recommended {want} m", f"{path}.{key}", measured=value, required=want)
+                yield unknown(
+                    f"楼梯 {s.id} {key} 未测",
+                    f"stair {s.id}: {key} not measured",
+                    f"{path}.{key}",
+                    required=want,
+                )
+            elif not good:
+                yield unmet(
+                    f"楼梯 {s.id} {key} = {value} m，宜 {want} m",
+                    f"stair {s.id}: {key} = {value} m, recommended {want} m",
+                    f"{path}.{key}",
+                    measured=value,
+                    required=want,
+                )
             else:
-                yield met(f"楼梯 {s.id} {key} = {value} m", f"stair {s.id}: {key} = {value} m", f"{path}.{key}", measured=value, required=want)
+                yield met(
+                    f"楼梯 {s.id} {key} = {value} m",
+                    f"stair {s.id}: {key} = {value} m",
+                    f"{path}.{key}",
+                    measured=value,
+                    required=want,
+                )
 
 
 def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Minimum usable areas of each class's living unit (tables 4.2.3 / 4.2.3A)."""
-    tables: dict[str, dict[str, float]] = {str(k): {str(rk): float(rv) for rk, rv in v.items()} for k, v in p["areas_m2"].items()}
+    tables: dict[str, dict[str, float]] = {
+        str(k): {str(rk): float(rv) for rk, rv in v.items()} for k, v in p["areas_m2"].items()
+    }
     if not f.classes:
         yield unknown("未提供班级信息", "no classes given", "$.classes")
         return
@@ -296,22 +501,66 @@ def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                 continue
             yield _area_check(cls.id, name, rooms, {room_type}, minimum, room_type, ci)
         if has_combined:
-            need = combined_min if combined_min is not None else table.get("sleeping", 0) + table.get("activity", 0)
-            yield _area_check(cls.id, name, rooms, {"sleeping_activity", "sleeping", "activity"}, need, "sleeping_activity", ci)
+            need = (
+                combined_min
+                if combined_min is not None
+                else table.get("sleeping", 0) + table.get("activity", 0)
+            )
+            yield _area_check(
+                cls.id,
+                name,
+                rooms,
+                {"sleeping_activity", "sleeping", "activity"},
+                need,
+                "sleeping_activity",
+                ci,
+            )
 
 
-def _area_check(class_id: str, name: str, rooms: list[tuple[int, Room]], types: set[str], minimum: float, label: str, ci: int) -> Check:
+def _area_check(
+    class_id: str,
+    name: str,
+    rooms: list[tuple[int, Room]],
+    types: set[str],
+    minimum: float,
+    label: str,
+    ci: int,
+) -> Check:
     chosen = [(i, r) for i, r in rooms if str(r.type) in types]
     label_zh = ROOM_ZH.get(RoomType(label), label)
     if not chosen:
-        return unmet(f"{name} {class_id} 缺少{label_zh}（应 ≥ {minimum:g} m²）", f"class {class_id} has no {label} area (>= {minimum:g} m² required)", f"$.classes[{ci}]", "$.rooms", measured=0, required=f">= {minimum:g}")
+        return unmet(
+            f"{name} {class_id} 缺少{label_zh}（应 ≥ {minimum:g} m²）",
+            f"class {class_id} has no {label} area (>= {minimum:g} m² required)",
+            f"$.classes[{ci}]",
+            "$.rooms",
+            measured=0,
+            required=f">= {minimum:g}",
+        )
     paths = tuple(f"$.rooms[{i}].area_m2" for i, _ in chosen)
     if any(r.area_m2 is None for _, r in chosen):
-        return unknown(f"{name} {class_id} 的{label_zh}面积未知", f"class {class_id}: {label} area not given", *paths, required=f">= {minimum:g}")
+        return unknown(
+            f"{name} {class_id} 的{label_zh}面积未知",
+            f"class {class_id}: {label} area not given",
+            *paths,
+            required=f">= {minimum:g}",
+        )
     area = round(sum(r.area_m2 or 0 for _, r in chosen), 2)
     if area < minimum:
-        return unmet(f"{name} {class_id} 的{label_zh}使用面积 {area:g} m²，小于 {minimum:g} m²", f"class {class_id}: {label} area {area:g} m² is below {minimum:g} m²", *paths, measured=area, required=f">= {minimum:g}")
-    return met(f"{name} {class_id} 的{label_zh} {area:g} m²（≥ {minimum:g}）", f"class {class_id}: {label} {area:g} m² (>= {minimum:g})", *paths, measured=area, required=f">= {minimum:g}")
+        return unmet(
+            f"{name} {class_id} 的{label_zh}使用面积 {area:g} m²，小于 {minimum:g} m²",
+            f"class {class_id}: {label} area {area:g} m² is below {minimum:g} m²",
+            *paths,
+            measured=area,
+            required=f">= {minimum:g}",
+        )
+    return met(
+        f"{name} {class_id} 的{label_zh} {area:g} m²（≥ {minimum:g}）",
+        f"class {class_id}: {label} {area:g} m² (>= {minimum:g})",
+        *paths,
+        measured=area,
+        required=f">= {minimum:g}",
+    )
 
 
 def outdoor_per_child(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -321,7 +570,13 @@ def outdoor_per_child(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     dense = f.building.dense_urban_rebuild if f.building else None
     per_child = float(p["dense_urban_per_child_m2"] if dense else p["per_child_m2"])
     if total is None or area is None:
-        yield unknown("室外场地面积或在托人数未知", "outdoor area or enrolment not given", "$.outdoor.area_m2", "$.classes", required=f">= {per_child:g} m²/child")
+        yield unknown(
+            "室外场地面积或在托人数未知",
+            "outdoor area or enrolment not given",
+            "$.outdoor.area_m2",
+            "$.classes",
+            required=f">= {per_child:g} m²/child",
+        )
         return
     if total == 0:
         yield not_applicable("没有在托婴幼儿", "no children enrolled", "$.classes")
@@ -330,9 +585,21 @@ def outdoor_per_child(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     measured = round(area / total, 2)
     paths = ("$.outdoor.area_m2", "$.classes", "$.building.dense_urban_rebuild")
     if area < needed:
-        yield unmet(f"室外场地 {area:g} m²，人均 {measured:g} m²，{total} 人应不少于 {needed:g} m²（{per_child:g} m²/人）", f"outdoor area {area:g} m² = {measured:g} m² per child; {total} children need {needed:g} m² ({per_child:g} m² each)", *paths, measured=measured, required=f">= {per_child:g}")
+        yield unmet(
+            f"室外场地 {area:g} m²，人均 {measured:g} m²，{total} 人应不少于 {needed:g} m²（{per_child:g} m²/人）",
+            f"outdoor area {area:g} m² = {measured:g} m² per child; {total} children need {needed:g} m² ({per_child:g} m² each)",
+            *paths,
+            measured=measured,
+            required=f">= {per_child:g}",
+        )
     else:
-        yield met(f"室外场地人均 {measured:g} m²（≥ {per_child:g}）", f"outdoor area {measured:g} m² per child (>= {per_child:g})", *paths, measured=measured, required=f">= {per_child:g}")
+        yield met(
+            f"室外场地人均 {measured:g} m²（≥ {per_child:g}）",
+            f"outdoor area {measured:g} m² per child (>= {per_child:g})",
+            *paths,
+            measured=measured,
+            required=f">= {per_child:g}",
+        )
 
 
 def winter_sunlight(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -345,11 +612,28 @@ def winter_sunlight(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     for i, r in rooms:
         path = f"$.rooms[{i}].winter_sunlight_hours"
         if r.winter_sunlight_hours is None:
-            yield unknown(f"{r.id} 冬至日日照时数未知", f"{r.id}: winter-solstice sunlight not given", path, required=f">= {minimum:g}")
+            yield unknown(
+                f"{r.id} 冬至日日照时数未知",
+                f"{r.id}: winter-solstice sunlight not given",
+                path,
+                required=f">= {minimum:g}",
+            )
         elif r.winter_sunlight_hours < minimum:
-            yield unmet(f"{r.id} 冬至日满窗日照 {r.winter_sunlight_hours:g} 小时，少于 {minimum:g} 小时", f"{r.id} gets {r.winter_sunlight_hours:g} h of winter-solstice sun, less than {minimum:g}", path, measured=r.winter_sunlight_hours, required=f">= {minimum:g}")
+            yield unmet(
+                f"{r.id} 冬至日满窗日照 {r.winter_sunlight_hours:g} 小时，少于 {minimum:g} 小时",
+                f"{r.id} gets {r.winter_sunlight_hours:g} h of winter-solstice sun, less than {minimum:g}",
+                path,
+                measured=r.winter_sunlight_hours,
+                required=f">= {minimum:g}",
+            )
         else:
-            yield met(f"{r.id} 冬至日日照 {r.winter_sunlight_hours:g} 小时", f"{r.id}: {r.winter_sunlight_hours:g} h", path, measured=r.winter_sunlight_hours, required=f">= {minimum:g}")
+            yield met(
+                f"{r.id} 冬至日日照 {r.winter_sunlight_hours:g} 小时",
+                f"{r.id}: {r.winter_sunlight_hours:g} h",
+                path,
+                measured=r.winter_sunlight_hours,
+                required=f">= {minimum:g}",
+            )
 
 
 def design_class_sizes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -361,19 +645,45 @@ def design_class_sizes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         return
     max_classes = int(p["max_classes"])
     if len(classes) > max_classes:
-        yield unmet(f"托育班级 {len(classes)} 个，超过 {max_classes} 个", f"{len(classes)} nursery classes, over {max_classes}", "$.classes", measured=len(classes), required=f"<= {max_classes}")
+        yield unmet(
+            f"托育班级 {len(classes)} 个，超过 {max_classes} 个",
+            f"{len(classes)} nursery classes, over {max_classes}",
+            "$.classes",
+            measured=len(classes),
+            required=f"<= {max_classes}",
+        )
     else:
-        yield met(f"托育班级 {len(classes)} 个", f"{len(classes)} nursery classes", "$.classes", measured=len(classes), required=f"<= {max_classes}")
+        yield met(
+            f"托育班级 {len(classes)} 个",
+            f"{len(classes)} nursery classes",
+            "$.classes",
+            measured=len(classes),
+            required=f"<= {max_classes}",
+        )
     for i, c in classes:
         limit = limits.get(str(c.type))
         if limit is None:
             continue
         if c.enrolled is None:
-            yield unknown(f"班级 {c.id} 人数未知", f"class {c.id}: enrolment not given", f"$.classes[{i}].enrolled")
+            yield unknown(
+                f"班级 {c.id} 人数未知", f"class {c.id}: enrolment not given", f"$.classes[{i}].enrolled"
+            )
         elif c.enrolled > limit:
-            yield unmet(f"{CLASS_ZH[c.type]} {c.id} {c.enrolled} 人，设计班额 {limit} 人", f"class {c.id}: {c.enrolled} children, design size {limit}", f"$.classes[{i}].enrolled", measured=c.enrolled, required=f"<= {limit}")
+            yield unmet(
+                f"{CLASS_ZH[c.type]} {c.id} {c.enrolled} 人，设计班额 {limit} 人",
+                f"class {c.id}: {c.enrolled} children, design size {limit}",
+                f"$.classes[{i}].enrolled",
+                measured=c.enrolled,
+                required=f"<= {limit}",
+            )
         else:
-            yield met(f"班级 {c.id} {c.enrolled} 人", f"class {c.id}: {c.enrolled}", f"$.classes[{i}].enrolled", measured=c.enrolled, required=f"<= {limit}")
+            yield met(
+                f"班级 {c.id} {c.enrolled} 人",
+                f"class {c.id}: {c.enrolled}",
+                f"$.classes[{i}].enrolled",
+                measured=c.enrolled,
+                required=f"<= {limit}",
+            )
 
 
 def fire_storeys(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -381,19 +691,43 @@ def fire_storeys(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     b = f.building
     limits = {int(k): int(v) for k, v in p["max_floor_by_grade"].items()}
     if b is None or b.standalone is None or b.fire_resistance_grade is None:
-        missing = "$.building.standalone" if b is None or b.standalone is None else "$.building.fire_resistance_grade"
+        missing = (
+            "$.building.standalone"
+            if b is None or b.standalone is None
+            else "$.building.fire_resistance_grade"
+        )
         yield unknown("建筑是否独立或耐火等级未知", "standalone or fire-resistance grade not given", missing)
         return
     top = limits[b.fire_resistance_grade]
     if b.standalone:
         if b.storeys_above_ground is None:
-            yield unknown("建筑层数未知", "number of storeys not given", "$.building.storeys_above_ground", required=f"<= {top}")
+            yield unknown(
+                "建筑层数未知",
+                "number of storeys not given",
+                "$.building.storeys_above_ground",
+                required=f"<= {top}",
+            )
         elif b.storeys_above_ground > top:
-            yield unmet(f"耐火等级{b.fire_resistance_grade}级的独立建筑 {b.storeys_above_ground} 层，不应超过 {top} 层", f"grade {b.fire_resistance_grade} standalone building of {b.storeys_above_ground} storeys; at most {top}", "$.building.storeys_above_ground", "$.building.fire_resistance_grade", measured=b.storeys_above_ground, required=f"<= {top}")
+            yield unmet(
+                f"耐火等级{b.fire_resistance_grade}级的独立建筑 {b.storeys_above_ground} 层，不应超过 {top} 层",
+                f"grade {b.fire_resistance_grade} standalone building of {b.storeys_above_ground} storeys; at most {top}",
+                "$.building.storeys_above_ground",
+                "$.building.fire_resistance_grade",
+                measured=b.storeys_above_ground,
+                required=f"<= {top}",
+            )
         else:
-            yield met(f"独立建筑 {b.storeys_above_ground} 层（耐火等级{b.fire_resistance_grade}级，≤ {top}）", f"standalone, {b.storeys_above_ground} storeys (grade {b.fire_resistance_grade}, <= {top})", "$.building.storeys_above_ground", measured=b.storeys_above_ground, required=f"<= {top}")
+            yield met(
+                f"独立建筑 {b.storeys_above_ground} 层（耐火等级{b.fire_resistance_grade}级，≤ {top}）",
+                f"standalone, {b.storeys_above_ground} storeys (grade {b.fire_resistance_grade}, <= {top})",
+                "$.building.storeys_above_ground",
+                measured=b.storeys_above_ground,
+                required=f"<= {top}",
+            )
         return
-    child_rooms = [(i, r) for i, r in enumerate(f.rooms or []) if r.class_id is not None or r.type in LIFE_ROOM_TYPES]
+    child_rooms = [
+        (i, r) for i, r in enumerate(f.rooms or []) if r.class_id is not None or r.type in LIFE_ROOM_TYPES
+    ]
     if not child_rooms:
         yield unknown("未提供儿童用房楼层", "floors of the children's rooms not given", "$.rooms")
         return
@@ -411,16 +745,41 @@ def fire_storeys(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                 required=f"<= {top}",
             )
         else:
-            yield met(f"{r.id} 在 {r.floor} 层（≤ {top}）", f"{r.id} on floor {r.floor} (<= {top})", path, measured=r.floor, required=f"<= {top}")
+            yield met(
+                f"{r.id} 在 {r.floor} 层（≤ {top}）",
+                f"{r.id} on floor {r.floor} (<= {top})",
+                path,
+                measured=r.floor,
+                required=f"<= {top}",
+            )
     if b.high_rise is None:
-        yield unknown("未说明所在建筑是否为高层建筑", "not stated whether the building is high-rise", "$.building.high_rise")
+        yield unknown(
+            "未说明所在建筑是否为高层建筑",
+            "not stated whether the building is high-rise",
+            "$.building.high_rise",
+        )
     elif b.high_rise:
-        for key, zh, en in (("independent_exits", "独立的安全出口", "its own exits"), ("independent_stairs", "独立的疏散楼梯", "its own evacuation stairs")):
+        for key, zh, en in (
+            ("independent_exits", "独立的安全出口", "its own exits"),
+            ("independent_stairs", "独立的疏散楼梯", "its own evacuation stairs"),
+        ):
             value = getattr(b, key)
             if value is None:
-                yield unknown(f"高层建筑内，是否设{zh}未知", f"in a high-rise: {en} not stated", f"$.building.{key}", required=True)
+                yield unknown(
+                    f"高层建筑内，是否设{zh}未知",
+                    f"in a high-rise: {en} not stated",
+                    f"$.building.{key}",
+                    required=True,
+                )
             elif not value:
-                yield unmet(f"设在高层建筑内，应设置{zh}", f"inside a high-rise building it must have {en}", f"$.building.{key}", "$.building.high_rise", measured=False, required=True)
+                yield unmet(
+                    f"设在高层建筑内，应设置{zh}",
+                    f"inside a high-rise building it must have {en}",
+                    f"$.building.{key}",
+                    "$.building.high_rise",
+                    measured=False,
+                    required=True,
+                )
             else:
                 yield met(f"高层建筑内设有{zh}", f"{en} present in the high-rise", f"$.building.{key}")
 
@@ -432,14 +791,23 @@ def own_exits_low_rise(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         yield unknown("建筑是否独立未知", "standalone not given", "$.building.standalone")
         return
     if b.standalone or b.high_rise:
-        yield not_applicable("独立建筑或高层建筑（另有强制规定）", "standalone or high-rise (mandatory rule applies)", "$.building.standalone")
+        yield not_applicable(
+            "独立建筑或高层建筑（另有强制规定）",
+            "standalone or high-rise (mandatory rule applies)",
+            "$.building.standalone",
+        )
         return
-    for key, zh, en in (("independent_exits", "独立的安全出口", "own exits"), ("independent_stairs", "独立的疏散楼梯", "own stairs")):
+    for key, zh, en in (
+        ("independent_exits", "独立的安全出口", "own exits"),
+        ("independent_stairs", "独立的疏散楼梯", "own stairs"),
+    ):
         value = getattr(b, key)
         if value is None:
             yield unknown(f"是否设{zh}未知", f"{en} not stated", f"$.building.{key}")
         elif not value:
-            yield unmet(f"宜设置{zh}", f"{en} recommended", f"$.building.{key}", measured=False, required=True)
+            yield unmet(
+                f"宜设置{zh}", f"{en} recommended", f"$.building.{key}", measured=False, required=True
+            )
         else:
             yield met(f"设有{zh}", f"{en} present", f"$.building.{key}")
 
@@ -451,11 +819,25 @@ def seismic_category(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     cat = f.building.seismic_category if f.building else None
     path = "$.building.seismic_category"
     if cat is None:
-        yield unknown("抗震设防类别未知", "seismic fortification category not given", path, required=f">= {minimum}")
+        yield unknown(
+            "抗震设防类别未知", "seismic fortification category not given", path, required=f">= {minimum}"
+        )
     elif order.index(cat) > order.index(minimum):
-        yield unmet(f"抗震设防类别为{cat}类，托幼建筑应不低于{minimum}类（重点设防类）", f"seismic category {cat}; nursery buildings need at least {minimum} (key fortification)", path, measured=str(cat), required=f">= {minimum}")
+        yield unmet(
+            f"抗震设防类别为{cat}类，托幼建筑应不低于{minimum}类（重点设防类）",
+            f"seismic category {cat}; nursery buildings need at least {minimum} (key fortification)",
+            path,
+            measured=str(cat),
+            required=f">= {minimum}",
+        )
     else:
-        yield met(f"抗震设防类别{cat}类", f"seismic category {cat}", path, measured=str(cat), required=f">= {minimum}")
+        yield met(
+            f"抗震设防类别{cat}类",
+            f"seismic category {cat}",
+            path,
+            measured=str(cat),
+            required=f">= {minimum}",
+        )
 
 
 PREDICATES = {

@@ -14,15 +14,36 @@ from .base import Check, Context, Params, met, not_applicable, recent, unknown, 
 
 
 def _document(
-    doc: Document | None, path: str, what_zh: str, what_en: str, as_of: date | None, *, needs_validity: bool = False
+    doc: Document | None,
+    path: str,
+    what_zh: str,
+    what_en: str,
+    as_of: date | None,
+    *,
+    needs_validity: bool = False,
 ) -> Check:
     if doc is None or doc.present is None:
-        return unknown(f"未说明是否持有{what_zh}", f"not stated whether the {what_en} is held", f"{path}.present", required=True)
+        return unknown(
+            f"未说明是否持有{what_zh}",
+            f"not stated whether the {what_en} is held",
+            f"{path}.present",
+            required=True,
+        )
     if not doc.present:
-        return unmet(f"缺少{what_zh}；请办理并在备案材料中提交", f"no {what_en}; obtain it and submit it with the filing", f"{path}.present", measured=False, required=True)
+        return unmet(
+            f"缺少{what_zh}；请办理并在备案材料中提交",
+            f"no {what_en}; obtain it and submit it with the filing",
+            f"{path}.present",
+            measured=False,
+            required=True,
+        )
     if doc.valid_until is not None:
         if as_of is None:
-            return unknown("缺少参考日期，无法判断有效期", "no reference date: validity cannot be judged", f"{path}.valid_until")
+            return unknown(
+                "缺少参考日期，无法判断有效期",
+                "no reference date: validity cannot be judged",
+                f"{path}.valid_until",
+            )
         if doc.valid_until < as_of:
             return unmet(
                 f"{what_zh}已于 {doc.valid_until} 过期；请换发",
@@ -32,7 +53,12 @@ def _document(
                 required=f">= {as_of.isoformat()}",
             )
     elif needs_validity:
-        return unknown(f"{what_zh}未注明有效期", f"the {what_en} has no validity date", f"{path}.valid_until", required="valid_until")
+        return unknown(
+            f"{what_zh}未注明有效期",
+            f"the {what_en} has no validity date",
+            f"{path}.valid_until",
+            required="valid_until",
+        )
     return met(f"持有{what_zh}", f"{what_en} held", f"{path}.present", measured=True)
 
 
@@ -40,9 +66,20 @@ def filing_documents(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Filed with the county health commission, with every document the filing requires."""
     filing = f.filing
     if filing is None or filing.filed is None:
-        yield unknown("未说明是否已向县级卫生健康部门备案", "not stated whether the facility is filed", "$.filing.filed", required=True)
+        yield unknown(
+            "未说明是否已向县级卫生健康部门备案",
+            "not stated whether the facility is filed",
+            "$.filing.filed",
+            required=True,
+        )
     elif not filing.filed:
-        yield unmet("未向县级卫生健康部门备案；请登记后及时备案", "not filed with the county health commission; file after registration", "$.filing.filed", measured=False, required=True)
+        yield unmet(
+            "未向县级卫生健康部门备案；请登记后及时备案",
+            "not filed with the county health commission; file after registration",
+            "$.filing.filed",
+            measured=False,
+            required=True,
+        )
     else:
         yield met(
             f"已备案（回执 {filing.receipt_number or '未注明'}）",
@@ -52,11 +89,24 @@ def filing_documents(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     scope = f.registration.business_scope if f.registration else None
     keyword = str(p["scope_keyword"])
     if scope is None:
-        yield unknown("未提供登记的经营/业务范围", "registered business scope not given", "$.registration.business_scope", required=keyword)
+        yield unknown(
+            "未提供登记的经营/业务范围",
+            "registered business scope not given",
+            "$.registration.business_scope",
+            required=keyword,
+        )
     elif keyword not in scope:
-        yield unmet(f"登记的经营/业务范围未注明“{keyword}”", f"the registered business scope does not name “{keyword}”", "$.registration.business_scope", measured=scope, required=keyword)
+        yield unmet(
+            f"登记的经营/业务范围未注明“{keyword}”",
+            f"the registered business scope does not name “{keyword}”",
+            "$.registration.business_scope",
+            measured=scope,
+            required=keyword,
+        )
     else:
-        yield met(f"经营范围含“{keyword}”", f"business scope names “{keyword}”", "$.registration.business_scope")
+        yield met(
+            f"经营范围含“{keyword}”", f"business scope names “{keyword}”", "$.registration.business_scope"
+        )
     docs = f.documents
     for key, zh, en in (
         ("business_licence", "营业执照或法人登记证书", "business licence or legal-person certificate"),
@@ -66,29 +116,74 @@ def filing_documents(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         yield _document(getattr(docs, key) if docs else None, f"$.documents.{key}", zh, en, ctx.as_of)
     hygiene = docs.hygiene_evaluation if docs else None
     if hygiene is None or (hygiene.present is None and hygiene.result is None):
-        yield unknown("未提供托幼机构卫生评价报告", "no 托幼机构卫生评价报告 given", "$.documents.hygiene_evaluation", required="合格")
+        yield unknown(
+            "未提供托幼机构卫生评价报告",
+            "no 托幼机构卫生评价报告 given",
+            "$.documents.hygiene_evaluation",
+            required="合格",
+        )
     elif hygiene.present is False:
-        yield unmet("缺少托幼机构卫生评价报告", "no 托幼机构卫生评价报告", "$.documents.hygiene_evaluation.present", measured=False, required=True)
+        yield unmet(
+            "缺少托幼机构卫生评价报告",
+            "no 托幼机构卫生评价报告",
+            "$.documents.hygiene_evaluation.present",
+            measured=False,
+            required=True,
+        )
     elif hygiene.result is None:
-        yield unknown("卫生评价报告未注明结论", "hygiene evaluation report gives no result", "$.documents.hygiene_evaluation.result", required="合格")
+        yield unknown(
+            "卫生评价报告未注明结论",
+            "hygiene evaluation report gives no result",
+            "$.documents.hygiene_evaluation.result",
+            required="合格",
+        )
     elif hygiene.result != "合格":
-        yield unmet("卫生评价结论为不合格；整改后重新评价", "hygiene evaluation failed; remedy and be evaluated again", "$.documents.hygiene_evaluation.result", measured=str(hygiene.result), required="合格")
+        yield unmet(
+            "卫生评价结论为不合格；整改后重新评价",
+            "hygiene evaluation failed; remedy and be evaluated again",
+            "$.documents.hygiene_evaluation.result",
+            measured=str(hygiene.result),
+            required="合格",
+        )
     else:
-        yield met("卫生评价合格", "hygiene evaluation passed", "$.documents.hygiene_evaluation.result", measured="合格")
+        yield met(
+            "卫生评价合格",
+            "hygiene evaluation passed",
+            "$.documents.hygiene_evaluation.result",
+            measured="合格",
+        )
     serves = f.meals.serves_meals if f.meals else None
     if serves is None:
-        yield unknown("未说明是否提供餐食，无法判断是否需要食品经营许可证", "not stated whether meals are served: food licence requirement undetermined", "$.meals.serves_meals")
+        yield unknown(
+            "未说明是否提供餐食，无法判断是否需要食品经营许可证",
+            "not stated whether meals are served: food licence requirement undetermined",
+            "$.meals.serves_meals",
+        )
     elif serves:
-        yield _document(docs.food_licence if docs else None, "$.documents.food_licence", "食品经营许可证", "food business licence", ctx.as_of)
+        yield _document(
+            docs.food_licence if docs else None,
+            "$.documents.food_licence",
+            "食品经营许可证",
+            "food business licence",
+            ctx.as_of,
+        )
     else:
-        yield not_applicable("不提供餐食，无需食品经营许可证", "no meals served: no food licence needed", "$.meals.serves_meals")
+        yield not_applicable(
+            "不提供餐食，无需食品经营许可证",
+            "no meals served: no food licence needed",
+            "$.meals.serves_meals",
+        )
 
 
 def filing_changes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Changed particulars (name, address, director, capacity) re-filed."""
     filing = f.filing
     if filing is None or not filing.filed:
-        yield not_applicable("未备案，变更备案不适用（见备案条款）", "not filed: re-filing does not apply (see the filing article)", "$.filing.filed")
+        yield not_applicable(
+            "未备案，变更备案不适用（见备案条款）",
+            "not filed: re-filing does not apply (see the filing article)",
+            "$.filing.filed",
+        )
         return
     director = next((s.name for s in f.staff or [] if s.role == StaffRole.director and s.name), None)
     pairs = (
@@ -104,7 +199,12 @@ def filing_changes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         compared += 1
         if filed != current:
             if filing.change_refiled_date is not None:
-                yield met(f"{zh}已变更并于 {filing.change_refiled_date} 变更备案", f"{en} changed and re-filed on {filing.change_refiled_date}", f"$.filing.{key}", "$.filing.change_refiled_date")
+                yield met(
+                    f"{zh}已变更并于 {filing.change_refiled_date} 变更备案",
+                    f"{en} changed and re-filed on {filing.change_refiled_date}",
+                    f"$.filing.{key}",
+                    "$.filing.change_refiled_date",
+                )
             else:
                 yield unmet(
                     f"{zh}与备案不一致（备案：{filed}；现为：{current}），未办理变更备案",
@@ -117,20 +217,36 @@ def filing_changes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         else:
             yield met(f"{zh}与备案一致", f"{en} matches the filing", f"$.filing.{key}", current_path)
     if compared == 0:
-        yield unknown("未提供备案事项（名称、地址、负责人），无法核对是否变更", "filed particulars not given: changes cannot be compared", "$.filing.filed_name")
+        yield unknown(
+            "未提供备案事项（名称、地址、负责人），无法核对是否变更",
+            "filed particulars not given: changes cannot be compared",
+            "$.filing.filed_name",
+        )
 
 
 def closing_procedure(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """On ending service: filing cancelled (children and staff settled)."""
     if f.status is None or f.status == "operating":
-        yield not_applicable("机构正常运营，终止服务条款不适用", "facility operating: closing rules do not apply", "$.status")
+        yield not_applicable(
+            "机构正常运营，终止服务条款不适用", "facility operating: closing rules do not apply", "$.status"
+        )
         return
     if f.filing is None or f.filing.cancellation_filed is None:
-        yield unknown("终止服务，但未说明是否已注销备案", "closing, but not stated whether the filing was cancelled", "$.filing.cancellation_filed")
+        yield unknown(
+            "终止服务，但未说明是否已注销备案",
+            "closing, but not stated whether the filing was cancelled",
+            "$.filing.cancellation_filed",
+        )
     elif f.filing.cancellation_filed:
         yield met("终止服务并已注销备案", "closing and filing cancelled", "$.filing.cancellation_filed")
     else:
-        yield unmet("终止服务但未注销备案；请妥善安置婴幼儿和工作人员并注销备案", "closing without cancelling the filing; settle children and staff and cancel the filing", "$.filing.cancellation_filed", measured=False, required=True)
+        yield unmet(
+            "终止服务但未注销备案；请妥善安置婴幼儿和工作人员并注销备案",
+            "closing without cancelling the filing; settle children and staff and cancel the filing",
+            "$.filing.cancellation_filed",
+            measured=False,
+            required=True,
+        )
 
 
 def children_count(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -143,7 +259,12 @@ def children_count(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     if total is None:
         yield unknown("在托总人数未知", "total enrolment unknown", "$.classes")
     elif value is None:
-        yield unknown(f"未提供{what_zh}人数", f"number of children with {what_en} not given", path, required=f">= {total}")
+        yield unknown(
+            f"未提供{what_zh}人数",
+            f"number of children with {what_en} not given",
+            path,
+            required=f">= {total}",
+        )
     elif value < total:
         yield unmet(
             f"在托 {total} 人中仅 {value} 人{what_zh}；请为其余 {total - value} 人补齐",
@@ -154,7 +275,13 @@ def children_count(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             required=f">= {total}",
         )
     else:
-        yield met(f"在托 {total} 人均{what_zh}", f"all {total} enrolled children have {what_en}", path, measured=value, required=f">= {total}")
+        yield met(
+            f"在托 {total} 人均{what_zh}",
+            f"all {total} enrolled children have {what_en}",
+            path,
+            measured=value,
+            required=f">= {total}",
+        )
 
 
 def capacity(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -162,25 +289,73 @@ def capacity(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     total = f.enrolled_total()
     filed = f.filing.filed_capacity if f.filing else None
     if total is None or filed is None:
-        yield unknown("在托人数或备案规模未知", "enrolment or filed capacity not given", "$.filing.filed_capacity", "$.classes")
+        yield unknown(
+            "在托人数或备案规模未知",
+            "enrolment or filed capacity not given",
+            "$.filing.filed_capacity",
+            "$.classes",
+        )
     elif total > filed:
-        yield unmet(f"在托 {total} 人，超过备案规模 {filed} 人", f"{total} children enrolled, over the filed capacity of {filed}", "$.filing.filed_capacity", "$.classes", measured=total, required=f"<= {filed}")
+        yield unmet(
+            f"在托 {total} 人，超过备案规模 {filed} 人",
+            f"{total} children enrolled, over the filed capacity of {filed}",
+            "$.filing.filed_capacity",
+            "$.classes",
+            measured=total,
+            required=f"<= {filed}",
+        )
     else:
-        yield met(f"在托 {total} 人，未超过备案规模 {filed} 人", f"{total} enrolled, within the filed capacity of {filed}", "$.filing.filed_capacity", "$.classes", measured=total, required=f"<= {filed}")
+        yield met(
+            f"在托 {total} 人，未超过备案规模 {filed} 人",
+            f"{total} enrolled, within the filed capacity of {filed}",
+            "$.filing.filed_capacity",
+            "$.classes",
+            measured=total,
+            required=f"<= {filed}",
+        )
 
 
 def entry_health(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Vaccinations checked and entry health check passed for every child; re-check after 3 months away."""
-    yield from children_count(f, {"fact": "vaccination_checked", "what_zh": "已查验预防接种", "what_en": "vaccinations checked"}, ctx)
-    yield from children_count(f, {"fact": "entry_health_check_passed", "what_zh": "入托体检合格", "what_en": "a passed entry health check"}, ctx)
+    yield from children_count(
+        f,
+        {"fact": "vaccination_checked", "what_zh": "已查验预防接种", "what_en": "vaccinations checked"},
+        ctx,
+    )
+    yield from children_count(
+        f,
+        {
+            "fact": "entry_health_check_passed",
+            "what_zh": "入托体检合格",
+            "what_en": "a passed entry health check",
+        },
+        ctx,
+    )
     value = f.children.returned_after_3_months_unchecked if f.children else None
     path = "$.children.returned_after_3_months_unchecked"
     if value is None:
-        yield unknown("未说明离托 3 个月以上返回者是否重新体检", "not stated whether children back after 3 months were re-examined", path, required=0)
+        yield unknown(
+            "未说明离托 3 个月以上返回者是否重新体检",
+            "not stated whether children back after 3 months were re-examined",
+            path,
+            required=0,
+        )
     elif value > 0:
-        yield unmet(f"{value} 名离托 3 个月以上的婴幼儿返回时未重新体检", f"{value} children back after 3 months or more were not re-examined", path, measured=value, required=0)
+        yield unmet(
+            f"{value} 名离托 3 个月以上的婴幼儿返回时未重新体检",
+            f"{value} children back after 3 months or more were not re-examined",
+            path,
+            measured=value,
+            required=0,
+        )
     else:
-        yield met("离托 3 个月以上返回者均已重新体检", "every child back after 3 months was re-examined", path, measured=0, required=0)
+        yield met(
+            "离托 3 个月以上返回者均已重新体检",
+            "every child back after 3 months was re-examined",
+            path,
+            measured=0,
+            required=0,
+        )
 
 
 def practice(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -192,13 +367,31 @@ def practice(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         label_zh = str(p.get("labels_zh", {}).get(key, key))
         label_en = key.replace("_", " ")
         if item is None or item.in_place is None:
-            yield unknown(f"未说明是否建立“{label_zh}”", f"not stated whether '{label_en}' is in place", f"{path}.in_place", required=True)
+            yield unknown(
+                f"未说明是否建立“{label_zh}”",
+                f"not stated whether '{label_en}' is in place",
+                f"{path}.in_place",
+                required=True,
+            )
             continue
         if not item.in_place:
-            yield unmet(f"未建立或未执行“{label_zh}”；请建立制度并留存记录", f"'{label_en}' is not in place; set it up and keep records", f"{path}.in_place", measured=False, required=True)
+            yield unmet(
+                f"未建立或未执行“{label_zh}”；请建立制度并留存记录",
+                f"'{label_en}' is not in place; set it up and keep records",
+                f"{path}.in_place",
+                measured=False,
+                required=True,
+            )
             continue
         if max_days is not None:
-            yield recent(item.last_date, ctx.as_of, int(max_days), f"{path}.last_date", f"“{label_zh}”最近一次执行", f"last '{label_en}'")
+            yield recent(
+                item.last_date,
+                ctx.as_of,
+                int(max_days),
+                f"{path}.last_date",
+                f"“{label_zh}”最近一次执行",
+                f"last '{label_en}'",
+            )
         else:
             yield met(f"已建立“{label_zh}”", f"'{label_en}' in place", f"{path}.in_place", measured=True)
 
@@ -213,9 +406,21 @@ def public_disclosure(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         return
     missing = [x for x in required if x not in {str(i) for i in items}]
     if missing:
-        yield unmet(f"以下信息未公示：{', '.join(missing)}", f"not disclosed: {', '.join(missing)}", path, measured=sorted(str(i) for i in items), required=required)
+        yield unmet(
+            f"以下信息未公示：{', '.join(missing)}",
+            f"not disclosed: {', '.join(missing)}",
+            path,
+            measured=sorted(str(i) for i in items),
+            required=required,
+        )
     else:
-        yield met("收费、保育、膳食、保健、安全等信息均已公示", "all required information disclosed", path, measured=sorted(str(i) for i in items), required=required)
+        yield met(
+            "收费、保育、膳食、保健、安全等信息均已公示",
+            "all required information disclosed",
+            path,
+            measured=sorted(str(i) for i in items),
+            required=required,
+        )
 
 
 def meals_only(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -225,7 +430,9 @@ def meals_only(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         yield unknown("未说明是否提供餐食", "not stated whether meals are served", "$.meals.serves_meals")
         return
     if not serves:
-        yield not_applicable("不提供餐食，本条不适用", "no meals served: not applicable", "$.meals.serves_meals")
+        yield not_applicable(
+            "不提供餐食，本条不适用", "no meals served: not applicable", "$.meals.serves_meals"
+        )
         return
     meals = f.meals
     assert meals is not None
@@ -236,12 +443,24 @@ def meals_only(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         if value is None:
             yield unknown(f"未说明{label_zh}", f"{key} not stated", path, required=True)
         elif not value:
-            yield unmet(f"提供餐食但未做到：{label_zh}", f"meals served without {key.replace('_', ' ')}", path, measured=False, required=True)
+            yield unmet(
+                f"提供餐食但未做到：{label_zh}",
+                f"meals served without {key.replace('_', ' ')}",
+                path,
+                measured=False,
+                required=True,
+            )
         else:
             yield met(f"{label_zh}：已做到", f"{key}: yes", path)
     if p.get("food_licence"):
         docs = f.documents
-        yield _document(docs.food_licence if docs else None, "$.documents.food_licence", "食品经营许可证", "food business licence", ctx.as_of)
+        yield _document(
+            docs.food_licence if docs else None,
+            "$.documents.food_licence",
+            "食品经营许可证",
+            "food business licence",
+            ctx.as_of,
+        )
 
 
 def outdoor_time(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -250,7 +469,9 @@ def outdoor_time(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     minutes = f.operations.outdoor_minutes_per_day if f.operations else None
     path = "$.operations.outdoor_minutes_per_day"
     if minutes is None:
-        yield unknown("未提供每日户外活动时间", "daily outdoor time not given", path, required=f">= {minimum}")
+        yield unknown(
+            "未提供每日户外活动时间", "daily outdoor time not given", path, required=f">= {minimum}"
+        )
     elif minutes < minimum:
         yield unmet(
             f"每日户外活动 {minutes} 分钟，少于 {minimum} 分钟；请在一日安排中增加 {minimum - minutes} 分钟",
@@ -260,7 +481,13 @@ def outdoor_time(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             required=f">= {minimum}",
         )
     else:
-        yield met(f"每日户外活动 {minutes} 分钟", f"{minutes} minutes outdoors a day", path, measured=minutes, required=f">= {minimum}")
+        yield met(
+            f"每日户外活动 {minutes} 分钟",
+            f"{minutes} minutes outdoors a day",
+            path,
+            measured=minutes,
+            required=f">= {minimum}",
+        )
 
 
 def no_maltreatment(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -270,9 +497,17 @@ def no_maltreatment(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     if n is None:
         yield unknown("未提供虐待、体罚等事件核查情况", "maltreatment incidents not given", path, required=0)
     elif n > 0:
-        yield unmet(f"查实虐待、歧视或体罚事件 {n} 起", f"{n} substantiated maltreatment incidents", path, measured=n, required=0)
+        yield unmet(
+            f"查实虐待、歧视或体罚事件 {n} 起",
+            f"{n} substantiated maltreatment incidents",
+            path,
+            measured=n,
+            required=0,
+        )
     else:
-        yield met("无查实的虐待、歧视或体罚事件", "no substantiated maltreatment", path, measured=0, required=0)
+        yield met(
+            "无查实的虐待、歧视或体罚事件", "no substantiated maltreatment", path, measured=0, required=0
+        )
 
 
 def health_care_system(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -280,7 +515,12 @@ def health_care_system(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     yield from practice(f, {"practices": ["health_care"], "labels_zh": {"health_care": "卫生保健制度"}}, ctx)
     minimum = float(p["observation_room_min_m2"])
     if f.rooms is None:
-        yield unknown("未提供房间信息，无法核对保健观察室", "no rooms given: health observation room unknown", "$.rooms", required=f">= {minimum:g} m²")
+        yield unknown(
+            "未提供房间信息，无法核对保健观察室",
+            "no rooms given: health observation room unknown",
+            "$.rooms",
+            required=f">= {minimum:g} m²",
+        )
         return
     rooms = [(i, r) for i, r in enumerate(f.rooms) if r.type == "health_observation"]
     if not rooms:
@@ -289,11 +529,25 @@ def health_care_system(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     i, room = max(rooms, key=lambda ir: ir[1].area_m2 or 0)
     path = f"$.rooms[{i}].area_m2"
     if room.area_m2 is None:
-        yield unknown("保健观察室面积未知", "health observation room area not given", path, required=f">= {minimum:g}")
+        yield unknown(
+            "保健观察室面积未知", "health observation room area not given", path, required=f">= {minimum:g}"
+        )
     elif room.area_m2 < minimum:
-        yield unmet(f"保健观察室 {room.area_m2:g} m²，小于 {minimum:g} m²", f"health observation room of {room.area_m2:g} m² is below {minimum:g} m²", path, measured=room.area_m2, required=f">= {minimum:g}")
+        yield unmet(
+            f"保健观察室 {room.area_m2:g} m²，小于 {minimum:g} m²",
+            f"health observation room of {room.area_m2:g} m² is below {minimum:g} m²",
+            path,
+            measured=room.area_m2,
+            required=f">= {minimum:g}",
+        )
     else:
-        yield met(f"保健观察室 {room.area_m2:g} m²", f"health observation room {room.area_m2:g} m²", path, measured=room.area_m2, required=f">= {minimum:g}")
+        yield met(
+            f"保健观察室 {room.area_m2:g} m²",
+            f"health observation room {room.area_m2:g} m²",
+            path,
+            measured=room.area_m2,
+            required=f">= {minimum:g}",
+        )
 
 
 def staff_health_checks(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -306,18 +560,43 @@ def staff_health_checks(f: Facility, p: Params, ctx: Context) -> Iterator[Check]
         base = f"$.staff[{i}].health_checks"
         hc = s.health_checks
         if hc is None or hc.pre_employment_date is None:
-            yield unknown(f"{s.id} 上岗前体检日期未提供", f"{s.id}: pre-employment health check not given", f"{base}.pre_employment_date")
+            yield unknown(
+                f"{s.id} 上岗前体检日期未提供",
+                f"{s.id}: pre-employment health check not given",
+                f"{base}.pre_employment_date",
+            )
         else:
-            yield met(f"{s.id} 上岗前体检 {hc.pre_employment_date}", f"{s.id}: pre-employment check {hc.pre_employment_date}", f"{base}.pre_employment_date")
+            yield met(
+                f"{s.id} 上岗前体检 {hc.pre_employment_date}",
+                f"{s.id}: pre-employment check {hc.pre_employment_date}",
+                f"{base}.pre_employment_date",
+            )
         last = None if hc is None else (hc.last_annual_date or hc.pre_employment_date)
-        yield recent(last, ctx.as_of, max_days, f"{base}.last_annual_date", f"{s.id} 最近一次健康检查", f"{s.id}'s last health check")
+        yield recent(
+            last,
+            ctx.as_of,
+            max_days,
+            f"{base}.last_annual_date",
+            f"{s.id} 最近一次健康检查",
+            f"{s.id}'s last health check",
+        )
         if hc is not None and hc.passed is False:
-            yield unmet(f"{s.id} 健康检查不合格，应离岗治疗", f"{s.id} failed the health check and must leave work until cured", f"{base}.passed", measured=False, required=True)
+            yield unmet(
+                f"{s.id} 健康检查不合格，应离岗治疗",
+                f"{s.id} failed the health check and must leave work until cured",
+                f"{base}.passed",
+                measured=False,
+                required=True,
+            )
 
 
 def safety_responsibility(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Safety and hazard-check systems; security staff and physical/technical protection."""
-    yield from practice(f, {"practices": ["safety_management"], "labels_zh": {"safety_management": "安全管理与隐患排查制度"}}, ctx)
+    yield from practice(
+        f,
+        {"practices": ["safety_management"], "labels_zh": {"safety_management": "安全管理与隐患排查制度"}},
+        ctx,
+    )
     if f.staff is None:
         yield unknown("未提供人员名单，无法核对安保人员", "no staff list: security staff unknown", "$.staff")
     elif any(s.role == StaffRole.security for s in f.staff):
@@ -326,11 +605,21 @@ def safety_responsibility(f: Facility, p: Params, ctx: Context) -> Iterator[Chec
         yield unmet("未配备安保人员", "no security staff", "$.staff", measured=0, required=">= 1")
     equipment = f.safety.security_equipment if f.safety else None
     if equipment is None:
-        yield unknown("未说明是否配备技防设施", "technical protection not stated", "$.safety.security_equipment")
+        yield unknown(
+            "未说明是否配备技防设施", "technical protection not stated", "$.safety.security_equipment"
+        )
     elif equipment:
-        yield met("配备了物防、技防设施", "physical and technical protection present", "$.safety.security_equipment")
+        yield met(
+            "配备了物防、技防设施", "physical and technical protection present", "$.safety.security_equipment"
+        )
     else:
-        yield unmet("未配备物防、技防设施", "no physical or technical protection", "$.safety.security_equipment", measured=False, required=True)
+        yield unmet(
+            "未配备物防、技防设施",
+            "no physical or technical protection",
+            "$.safety.security_equipment",
+            measured=False,
+            required=True,
+        )
 
 
 def emergency_preparedness(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -343,16 +632,38 @@ def emergency_preparedness(f: Facility, p: Params, ctx: Context) -> Iterator[Che
     else:
         missing = [x for x in required if x not in {str(i) for i in plans}]
         if missing:
-            yield unmet(f"缺少以下应急预案：{', '.join(missing)}", f"missing emergency plans: {', '.join(missing)}", path, measured=sorted(str(i) for i in plans), required=required)
+            yield unmet(
+                f"缺少以下应急预案：{', '.join(missing)}",
+                f"missing emergency plans: {', '.join(missing)}",
+                path,
+                measured=sorted(str(i) for i in plans),
+                required=required,
+            )
         else:
             yield met("各类突发事件应急预案齐全", "emergency plans for every required hazard", path)
     drills = f.systems.emergency_drills if f.systems else None
-    yield recent(drills.last_date if drills else None, ctx.as_of, int(p["drill_max_age_days"]), "$.systems.emergency_drills.last_date", "最近一次应急演练", "last emergency drill")
+    yield recent(
+        drills.last_date if drills else None,
+        ctx.as_of,
+        int(p["drill_max_age_days"]),
+        "$.systems.emergency_drills.last_date",
+        "最近一次应急演练",
+        "last emergency drill",
+    )
     manager = f.operations.fire_safety_manager if f.operations else None
     if manager is None:
-        yield unknown("未指定消防安全管理人", "no fire-safety manager named", "$.operations.fire_safety_manager", required="named")
+        yield unknown(
+            "未指定消防安全管理人",
+            "no fire-safety manager named",
+            "$.operations.fire_safety_manager",
+            required="named",
+        )
     else:
-        yield met(f"消防安全管理人：{manager}", f"fire-safety manager: {manager}", "$.operations.fire_safety_manager")
+        yield met(
+            f"消防安全管理人：{manager}",
+            f"fire-safety manager: {manager}",
+            "$.operations.fire_safety_manager",
+        )
 
 
 def video_monitoring(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -364,23 +675,70 @@ def video_monitoring(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         yield unknown("未提供视频监控情况", "video monitoring not given", base)
         return
     if m.hours_per_day is None:
-        yield unknown("监控每日运行时长未知", "monitoring hours a day not given", f"{base}.hours_per_day", required=f">= {hours:g}")
+        yield unknown(
+            "监控每日运行时长未知",
+            "monitoring hours a day not given",
+            f"{base}.hours_per_day",
+            required=f">= {hours:g}",
+        )
     elif m.hours_per_day < hours:
-        yield unmet(f"监控每日仅运行 {m.hours_per_day:g} 小时，应 {hours:g} 小时运行", f"monitoring runs {m.hours_per_day:g} h a day; it must run {hours:g} h", f"{base}.hours_per_day", measured=m.hours_per_day, required=f">= {hours:g}")
+        yield unmet(
+            f"监控每日仅运行 {m.hours_per_day:g} 小时，应 {hours:g} 小时运行",
+            f"monitoring runs {m.hours_per_day:g} h a day; it must run {hours:g} h",
+            f"{base}.hours_per_day",
+            measured=m.hours_per_day,
+            required=f">= {hours:g}",
+        )
     else:
-        yield met(f"监控 {m.hours_per_day:g} 小时运行", f"monitoring runs {m.hours_per_day:g} h a day", f"{base}.hours_per_day", measured=m.hours_per_day, required=f">= {hours:g}")
+        yield met(
+            f"监控 {m.hours_per_day:g} 小时运行",
+            f"monitoring runs {m.hours_per_day:g} h a day",
+            f"{base}.hours_per_day",
+            measured=m.hours_per_day,
+            required=f">= {hours:g}",
+        )
     if m.covers_all_child_areas is None:
-        yield unknown("未说明监控是否覆盖全部婴幼儿活动区域", "coverage of child areas not stated", f"{base}.covers_all_child_areas", required=True)
+        yield unknown(
+            "未说明监控是否覆盖全部婴幼儿活动区域",
+            "coverage of child areas not stated",
+            f"{base}.covers_all_child_areas",
+            required=True,
+        )
     elif not m.covers_all_child_areas:
-        yield unmet("监控未覆盖全部婴幼儿生活和活动区域", "monitoring does not cover every area where infants live and play", f"{base}.covers_all_child_areas", measured=False, required=True)
+        yield unmet(
+            "监控未覆盖全部婴幼儿生活和活动区域",
+            "monitoring does not cover every area where infants live and play",
+            f"{base}.covers_all_child_areas",
+            measured=False,
+            required=True,
+        )
     else:
-        yield met("监控覆盖全部婴幼儿区域", "monitoring covers all child areas", f"{base}.covers_all_child_areas")
+        yield met(
+            "监控覆盖全部婴幼儿区域", "monitoring covers all child areas", f"{base}.covers_all_child_areas"
+        )
     if m.retention_days is None:
-        yield unknown("监控录像保存天数未知", "recording retention not given", f"{base}.retention_days", required=f">= {days}")
+        yield unknown(
+            "监控录像保存天数未知",
+            "recording retention not given",
+            f"{base}.retention_days",
+            required=f">= {days}",
+        )
     elif m.retention_days < days:
-        yield unmet(f"录像保存 {m.retention_days} 天，少于 {days} 天；请扩充存储", f"recordings kept {m.retention_days} days, fewer than {days}; extend the storage", f"{base}.retention_days", measured=m.retention_days, required=f">= {days}")
+        yield unmet(
+            f"录像保存 {m.retention_days} 天，少于 {days} 天；请扩充存储",
+            f"recordings kept {m.retention_days} days, fewer than {days}; extend the storage",
+            f"{base}.retention_days",
+            measured=m.retention_days,
+            required=f">= {days}",
+        )
     else:
-        yield met(f"录像保存 {m.retention_days} 天", f"recordings kept {m.retention_days} days", f"{base}.retention_days", measured=m.retention_days, required=f">= {days}")
+        yield met(
+            f"录像保存 {m.retention_days} 天",
+            f"recordings kept {m.retention_days} days",
+            f"{base}.retention_days",
+            measured=m.retention_days,
+            required=f">= {days}",
+        )
 
 
 def safety_training(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -391,13 +749,27 @@ def safety_training(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         for i, s in enumerate(f.staff):
             path = f"$.staff[{i}].trainings"
             if s.trainings is None:
-                yield unknown(f"{s.id} 培训记录未提供", f"{s.id}: trainings not given", path, required="safety")
+                yield unknown(
+                    f"{s.id} 培训记录未提供", f"{s.id}: trainings not given", path, required="safety"
+                )
             elif any(t.kind in (TrainingKind.safety, TrainingKind.first_aid) for t in s.trainings):
                 yield met(f"{s.id} 已接受安全与应急培训", f"{s.id} trained in safety", path)
             else:
-                yield unmet(f"{s.id} 未接受岗前安全与应急处置培训", f"{s.id} has no pre-service safety and emergency training", path, required="safety")
+                yield unmet(
+                    f"{s.id} 未接受岗前安全与应急处置培训",
+                    f"{s.id} has no pre-service safety and emergency training",
+                    path,
+                    required="safety",
+                )
     regular = f.systems.safety_training if f.systems else None
-    yield recent(regular.last_date if regular else None, ctx.as_of, int(p["regular_max_age_days"]), "$.systems.safety_training.last_date", "最近一次全员安全培训", "last regular safety training")
+    yield recent(
+        regular.last_date if regular else None,
+        ctx.as_of,
+        int(p["regular_max_age_days"]),
+        "$.systems.safety_training.last_date",
+        "最近一次全员安全培训",
+        "last regular safety training",
+    )
 
 
 def staff_each(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -412,7 +784,13 @@ def staff_each(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             crc = s.criminal_record_check
             path = f"$.staff[{i}].criminal_record_check"
             if crc is not None and crc.record_of_harming_children:
-                yield unmet(f"{s.id} 有侵害婴幼儿的违法犯罪记录，不得聘用", f"{s.id} has a record of harming children and must not be employed", f"{path}.record_of_harming_children", measured=True, required=False)
+                yield unmet(
+                    f"{s.id} 有侵害婴幼儿的违法犯罪记录，不得聘用",
+                    f"{s.id} has a record of harming children and must not be employed",
+                    f"{path}.record_of_harming_children",
+                    measured=True,
+                    required=False,
+                )
                 continue
             value = None if crc is None else crc.checked
             path = f"{path}.checked"
@@ -422,7 +800,9 @@ def staff_each(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         if value is None:
             yield unknown(f"{s.id}：{what_zh}情况未知", f"{s.id}: {what_en} not stated", path, required=True)
         elif not value:
-            yield unmet(f"{s.id} 缺少{what_zh}", f"{s.id} has no {what_en}", path, measured=False, required=True)
+            yield unmet(
+                f"{s.id} 缺少{what_zh}", f"{s.id} has no {what_en}", path, measured=False, required=True
+            )
         else:
             yield met(f"{s.id} 有{what_zh}", f"{s.id} has {what_en}", path)
 
@@ -443,7 +823,9 @@ def carer_certificates(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         return
     if any(s.certificates is None for _, s in carers):
         i = next(i for i, s in carers if s.certificates is None)
-        yield unknown("部分保育人员证书情况未提供", "some carers' certificates not given", f"$.staff[{i}].certificates")
+        yield unknown(
+            "部分保育人员证书情况未提供", "some carers' certificates not given", f"$.staff[{i}].certificates"
+        )
         return
     holders = [i for i, s in carers if _holds(s.certificates, kinds)]
     share = len(holders) / len(carers)
@@ -458,27 +840,58 @@ def carer_certificates(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             required=f">= {minimum:g}",
         )
     else:
-        yield met(f"{len(holders)}/{len(carers)} 名保育人员持证", f"{len(holders)}/{len(carers)} carers certified", "$.staff", measured=round(share, 4), required=f">= {minimum:g}")
+        yield met(
+            f"{len(holders)}/{len(carers)} 名保育人员持证",
+            f"{len(holders)}/{len(carers)} carers certified",
+            "$.staff",
+            measured=round(share, 4),
+            required=f">= {minimum:g}",
+        )
 
 
 def annual_plan_and_report(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """An annual work plan, and last year's work report submitted."""
-    yield from practice(f, {"practices": ["annual_work_plan"], "labels_zh": {"annual_work_plan": "年度工作计划"}}, ctx)
+    yield from practice(
+        f, {"practices": ["annual_work_plan"], "labels_zh": {"annual_work_plan": "年度工作计划"}}, ctx
+    )
     year = f.operations.last_annual_report_year if f.operations else None
     path = "$.operations.last_annual_report_year"
     if ctx.as_of is None:
-        yield unknown("缺少参考日期，无法判断年度报告", "no reference date: annual report cannot be judged", path)
+        yield unknown(
+            "缺少参考日期，无法判断年度报告", "no reference date: annual report cannot be judged", path
+        )
         return
     due = ctx.as_of.year - 1
     opened = f.filing.filed_date if f.filing else None
     if opened is not None and opened.year > due:
-        yield not_applicable(f"{opened.year} 年备案，尚无应报的年度报告", f"filed in {opened.year}: no annual report due yet", path)
+        yield not_applicable(
+            f"{opened.year} 年备案，尚无应报的年度报告",
+            f"filed in {opened.year}: no annual report due yet",
+            path,
+        )
     elif year is None:
-        yield unknown("未提供最近报送年度工作报告的年度", "year of the last annual report not given", path, required=f">= {due}")
+        yield unknown(
+            "未提供最近报送年度工作报告的年度",
+            "year of the last annual report not given",
+            path,
+            required=f">= {due}",
+        )
     elif year < due:
-        yield unmet(f"最近一次年度工作报告为 {year} 年，{due} 年度报告未报送", f"last annual report is for {year}; the {due} report is missing", path, measured=year, required=f">= {due}")
+        yield unmet(
+            f"最近一次年度工作报告为 {year} 年，{due} 年度报告未报送",
+            f"last annual report is for {year}; the {due} report is missing",
+            path,
+            measured=year,
+            required=f">= {due}",
+        )
     else:
-        yield met(f"已报送 {year} 年度工作报告", f"{year} annual report submitted", path, measured=year, required=f">= {due}")
+        yield met(
+            f"已报送 {year} 年度工作报告",
+            f"{year} annual report submitted",
+            path,
+            measured=year,
+            required=f">= {due}",
+        )
 
 
 PREDICATES = {

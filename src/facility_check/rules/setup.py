@@ -123,7 +123,9 @@ def _related(ctx: Context, codes: list[str], what_zh: str, what_en: str) -> Iter
                 required=code,
             )
         else:
-            yield Check(status, Text(f"{what_zh}符合 {code}", f"{what_en} conforms to {code}"), (), None, code)
+            yield Check(
+                status, Text(f"{what_zh}符合 {code}", f"{what_en} conforms to {code}"), (), None, code
+            )
 
 
 def site_safety(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -136,7 +138,11 @@ def site_safety(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             required="siting compliant",
         )
     elif ctx.siting_verdict == "compliant":
-        yield met("选址与所提供危险源图层中的危险源距离符合要求", "siting clear of every hazard in the given layers", "$.location")
+        yield met(
+            "选址与所提供危险源图层中的危险源距离符合要求",
+            "siting clear of every hazard in the given layers",
+            "$.location",
+        )
     elif ctx.siting_verdict == "noncompliant":
         summary = ctx.siting_summary
         yield unmet(
@@ -146,17 +152,25 @@ def site_safety(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             required="siting compliant",
         )
     else:
-        yield unknown("无法判断选址（缺少位置）", "siting cannot be judged (no usable location)", "$.location")
+        yield unknown(
+            "无法判断选址（缺少位置）", "siting cannot be judged (no usable location)", "$.location"
+        )
     yield from _related(ctx, list(p["design_rules"]), "建筑", "the building")
     att = f.attestations.site_environment if f.attestations else None
-    yield _attestation_check(att, "$.attestations.site_environment", "场地自然条件、交通和卫生环保条件", "site conditions")
+    yield _attestation_check(
+        att, "$.attestations.site_environment", "场地自然条件、交通和卫生环保条件", "site conditions"
+    )
 
 
 def _attestation_check(att: object, path: str, what_zh: str, what_en: str) -> Check:
     if not isinstance(att, Attestation) or att.attested is None:
-        return unknown(f"未记录对“{what_zh}”的核查结论", f"no attested finding on {what_en}", path, required="attested")
+        return unknown(
+            f"未记录对“{what_zh}”的核查结论", f"no attested finding on {what_en}", path, required="attested"
+        )
     if att.attested is False:
-        return unmet(f"核查认定“{what_zh}”不符合要求", f"{what_en} attested as not conforming", path, measured=False)
+        return unmet(
+            f"核查认定“{what_zh}”不符合要求", f"{what_en} attested as not conforming", path, measured=False
+        )
     if not att.evidence_ref:
         return unknown(
             f"“{what_zh}”已声明符合，但没有佐证材料编号",
@@ -182,7 +196,9 @@ def attestation(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
 def life_rooms(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Every class has its life rooms, and the rooms conform to the JGJ 39 room and floor rules."""
     if not f.classes:
-        yield unknown("未提供班级信息，无法核对生活用房", "no classes given: life rooms cannot be checked", "$.classes")
+        yield unknown(
+            "未提供班级信息，无法核对生活用房", "no classes given: life rooms cannot be checked", "$.classes"
+        )
     elif f.rooms is None:
         yield unknown("未提供房间信息（rooms）", "no rooms given", "$.rooms")
     else:
@@ -229,7 +245,11 @@ def materials_and_maintenance(f: Facility, p: Params, ctx: Context) -> Iterator[
             required=True,
         )
     else:
-        yield met("室内空气/装修材料检测合格", "indoor-air / materials test passed", "$.premises.materials_test.passed")
+        yield met(
+            "室内空气/装修材料检测合格",
+            "indoor-air / materials test passed",
+            "$.premises.materials_test.passed",
+        )
     yield recent(
         f.premises.maintenance_last_date if f.premises else None,
         ctx.as_of,
@@ -248,9 +268,18 @@ def outdoor_area(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         return
     has_own = o.area_m2 is not None and o.area_m2 > 0
     if has_own:
-        yield met(f"有室外活动场地 {o.area_m2} m²", f"outdoor play area of {o.area_m2} m²", "$.outdoor.area_m2", measured=o.area_m2)
+        yield met(
+            f"有室外活动场地 {o.area_m2} m²",
+            f"outdoor play area of {o.area_m2} m²",
+            "$.outdoor.area_m2",
+            measured=o.area_m2,
+        )
     elif o.uses_public_space:
-        yield met("利用附近安全的公共场地开展户外活动", "uses a nearby safe public space", "$.outdoor.uses_public_space")
+        yield met(
+            "利用附近安全的公共场地开展户外活动",
+            "uses a nearby safe public space",
+            "$.outdoor.uses_public_space",
+        )
     elif o.area_m2 is None and o.uses_public_space is None:
         yield unknown("未提供室外场地面积", "outdoor area not given", "$.outdoor.area_m2")
     else:
@@ -312,7 +341,9 @@ def staff_qualifications(f: Facility, p: Params, ctx: Context) -> Iterator[Check
     for i, d in directors:
         base = f"$.staff[{i}]"
         if d.education is None:
-            yield unknown(f"负责人 {d.id} 学历未知", f"director {d.id}: education not given", f"{base}.education")
+            yield unknown(
+                f"负责人 {d.id} 学历未知", f"director {d.id}: education not given", f"{base}.education"
+            )
         elif EDUCATION_ORDER.index(d.education) < EDUCATION_ORDER.index(min_edu):
             yield unmet(
                 f"负责人 {d.id} 学历为{EDUCATION_ZH[d.education]}，应为{EDUCATION_ZH[min_edu]}及以上",
@@ -322,9 +353,17 @@ def staff_qualifications(f: Facility, p: Params, ctx: Context) -> Iterator[Check
                 required=f">= {min_edu}",
             )
         else:
-            yield met(f"负责人学历{EDUCATION_ZH[d.education]}", f"director education {d.education}", f"{base}.education")
+            yield met(
+                f"负责人学历{EDUCATION_ZH[d.education]}",
+                f"director education {d.education}",
+                f"{base}.education",
+            )
         if d.management_years is None:
-            yield unknown(f"负责人 {d.id} 管理工作年限未知", f"director {d.id}: years of management not given", f"{base}.management_years")
+            yield unknown(
+                f"负责人 {d.id} 管理工作年限未知",
+                f"director {d.id}: years of management not given",
+                f"{base}.management_years",
+            )
         elif d.management_years < min_years:
             yield unmet(
                 f"负责人 {d.id} 从事相关管理工作 {d.management_years:g} 年，不足 {min_years:g} 年",
@@ -334,35 +373,112 @@ def staff_qualifications(f: Facility, p: Params, ctx: Context) -> Iterator[Check
                 required=f">= {min_years:g}",
             )
         else:
-            yield met(f"负责人管理年限 {d.management_years:g} 年", f"director management {d.management_years:g} years", f"{base}.management_years")
-        yield _training_check(d.trainings, TrainingKind.director, f"{base}.trainings", f"负责人 {d.id}", f"director {d.id}", "负责人岗位培训", "director training")
+            yield met(
+                f"负责人管理年限 {d.management_years:g} 年",
+                f"director management {d.management_years:g} years",
+                f"{base}.management_years",
+            )
+        yield _training_check(
+            d.trainings,
+            TrainingKind.director,
+            f"{base}.trainings",
+            f"负责人 {d.id}",
+            f"director {d.id}",
+            "负责人岗位培训",
+            "director training",
+        )
     for i, s in enumerate(f.staff):
         base = f"$.staff[{i}]"
         if s.role == StaffRole.carer:
             if s.infant_care_experience is None:
-                yield unknown(f"保育人员 {s.id} 是否有婴幼儿照护经验或相关专业背景未知", f"carer {s.id}: infant-care experience not stated", f"{base}.infant_care_experience")
+                yield unknown(
+                    f"保育人员 {s.id} 是否有婴幼儿照护经验或相关专业背景未知",
+                    f"carer {s.id}: infant-care experience not stated",
+                    f"{base}.infant_care_experience",
+                )
             elif not s.infant_care_experience:
-                yield unmet(f"保育人员 {s.id} 无婴幼儿照护经验或相关专业背景", f"carer {s.id} has no infant-care experience or background", f"{base}.infant_care_experience", measured=False, required=True)
+                yield unmet(
+                    f"保育人员 {s.id} 无婴幼儿照护经验或相关专业背景",
+                    f"carer {s.id} has no infant-care experience or background",
+                    f"{base}.infant_care_experience",
+                    measured=False,
+                    required=True,
+                )
             else:
-                yield met(f"保育人员 {s.id} 有照护经验", f"carer {s.id} experienced", f"{base}.infant_care_experience")
-            yield _training_check(s.trainings, TrainingKind.infant_care, f"{base}.trainings", f"保育人员 {s.id}", f"carer {s.id}", "婴幼儿保育培训", "infant-care training")
-            yield _training_check(s.trainings, TrainingKind.mental_health, f"{base}.trainings", f"保育人员 {s.id}", f"carer {s.id}", "心理健康知识培训", "mental-health training")
+                yield met(
+                    f"保育人员 {s.id} 有照护经验",
+                    f"carer {s.id} experienced",
+                    f"{base}.infant_care_experience",
+                )
+            yield _training_check(
+                s.trainings,
+                TrainingKind.infant_care,
+                f"{base}.trainings",
+                f"保育人员 {s.id}",
+                f"carer {s.id}",
+                "婴幼儿保育培训",
+                "infant-care training",
+            )
+            yield _training_check(
+                s.trainings,
+                TrainingKind.mental_health,
+                f"{base}.trainings",
+                f"保育人员 {s.id}",
+                f"carer {s.id}",
+                "心理健康知识培训",
+                "mental-health training",
+            )
         elif s.role == StaffRole.health:
-            yield _training_check(s.trainings, TrainingKind.health_care, f"{base}.trainings", f"保健人员 {s.id}", f"health worker {s.id}", "妇幼保健机构组织的卫生保健培训", "health-care training by a maternal and child health institution")
+            yield _training_check(
+                s.trainings,
+                TrainingKind.health_care,
+                f"{base}.trainings",
+                f"保健人员 {s.id}",
+                f"health worker {s.id}",
+                "妇幼保健机构组织的卫生保健培训",
+                "health-care training by a maternal and child health institution",
+            )
         elif s.role == StaffRole.security:
             certs = s.certificates
             if certs is None:
-                yield unknown(f"保安 {s.id} 证件未提供", f"security guard {s.id}: certificates not given", f"{base}.certificates")
+                yield unknown(
+                    f"保安 {s.id} 证件未提供",
+                    f"security guard {s.id}: certificates not given",
+                    f"{base}.certificates",
+                )
             elif any(c.kind == "security_guard" for c in certs):
-                yield met(f"保安 {s.id} 持保安员证", f"security guard {s.id} holds a 保安员证", f"{base}.certificates")
+                yield met(
+                    f"保安 {s.id} 持保安员证",
+                    f"security guard {s.id} holds a 保安员证",
+                    f"{base}.certificates",
+                )
             else:
-                yield unmet(f"保安 {s.id} 未持公安机关颁发的保安员证", f"security guard {s.id} holds no 保安员证", f"{base}.certificates", required="security_guard certificate")
+                yield unmet(
+                    f"保安 {s.id} 未持公安机关颁发的保安员证",
+                    f"security guard {s.id} holds no 保安员证",
+                    f"{base}.certificates",
+                    required="security_guard certificate",
+                )
             if s.security_company_licensed is None:
-                yield unknown(f"保安 {s.id} 是否由持证保安公司派驻未知", f"security guard {s.id}: employing company licence not stated", f"{base}.security_company_licensed")
+                yield unknown(
+                    f"保安 {s.id} 是否由持证保安公司派驻未知",
+                    f"security guard {s.id}: employing company licence not stated",
+                    f"{base}.security_company_licensed",
+                )
             elif not s.security_company_licensed:
-                yield unmet(f"保安 {s.id} 不是由持保安服务许可证的保安公司派驻", f"security guard {s.id} is not posted by a licensed security company", f"{base}.security_company_licensed", measured=False, required=True)
+                yield unmet(
+                    f"保安 {s.id} 不是由持保安服务许可证的保安公司派驻",
+                    f"security guard {s.id} is not posted by a licensed security company",
+                    f"{base}.security_company_licensed",
+                    measured=False,
+                    required=True,
+                )
             else:
-                yield met(f"保安 {s.id} 由持证保安公司派驻", f"security guard {s.id} posted by a licensed company", f"{base}.security_company_licensed")
+                yield met(
+                    f"保安 {s.id} 由持证保安公司派驻",
+                    f"security guard {s.id} posted by a licensed company",
+                    f"{base}.security_company_licensed",
+                )
 
 
 def _training_check(
@@ -372,7 +488,9 @@ def _training_check(
         return unknown(f"{who_zh}培训记录未提供", f"{who_en}: trainings not given", path, required=str(kind))
     if _has_training(trainings, kind):
         return met(f"{who_zh}已参加{what_zh}", f"{who_en} completed {what_en}", path)
-    return unmet(f"{who_zh}未参加{what_zh}", f"{who_en} has not completed {what_en}", path, required=str(kind))
+    return unmet(
+        f"{who_zh}未参加{what_zh}", f"{who_en} has not completed {what_en}", path, required=str(kind)
+    )
 
 
 def class_sizes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -386,12 +504,19 @@ def class_sizes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     for i, c in enumerate(f.classes):
         base = f"$.classes[{i}]"
         if c.type == ClassType.kindergarten:
-            yield not_applicable(f"班级 {c.id} 为幼儿园班，不适用本条", f"class {c.id} is a kindergarten class", f"{base}.type")
+            yield not_applicable(
+                f"班级 {c.id} 为幼儿园班，不适用本条", f"class {c.id} is a kindergarten class", f"{base}.type"
+            )
             continue
         name_zh = CLASS_ZH[c.type]
         limit = limits[str(c.type)]
         if c.enrolled is None:
-            yield unknown(f"{name_zh} {c.id} 在托人数未知", f"{c.type} class {c.id}: enrolment not given", f"{base}.enrolled", required=f"<= {limit}")
+            yield unknown(
+                f"{name_zh} {c.id} 在托人数未知",
+                f"{c.type} class {c.id}: enrolment not given",
+                f"{base}.enrolled",
+                required=f"<= {limit}",
+            )
         elif c.enrolled > limit:
             yield unmet(
                 f"{name_zh} {c.id} 收托 {c.enrolled} 人，超过 {limit} 人上限；请减少 {c.enrolled - limit} 人或分班",
@@ -402,10 +527,21 @@ def class_sizes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                 required=f"<= {limit}",
             )
         else:
-            yield met(f"{name_zh} {c.id} 收托 {c.enrolled} 人（上限 {limit}）", f"{c.type} class {c.id}: {c.enrolled} children (limit {limit})", f"{base}.enrolled", measured=c.enrolled, required=f"<= {limit}")
+            yield met(
+                f"{name_zh} {c.id} 收托 {c.enrolled} 人（上限 {limit}）",
+                f"{c.type} class {c.id}: {c.enrolled} children (limit {limit})",
+                f"{base}.enrolled",
+                measured=c.enrolled,
+                required=f"<= {limit}",
+            )
         if c.type == ClassType.mixed:
             if c.min_age_months is None:
-                yield unknown(f"混龄班 {c.id} 最小月龄未知", f"mixed class {c.id}: youngest age not given", f"{base}.min_age_months", required=f">= {mixed_min}")
+                yield unknown(
+                    f"混龄班 {c.id} 最小月龄未知",
+                    f"mixed class {c.id}: youngest age not given",
+                    f"{base}.min_age_months",
+                    required=f">= {mixed_min}",
+                )
             elif c.min_age_months < mixed_min:
                 yield unmet(
                     f"混龄班 {c.id} 最小月龄 {c.min_age_months}，混龄编班仅限 {mixed_min} 月龄以上",
@@ -415,7 +551,11 @@ def class_sizes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                     required=f">= {mixed_min}",
                 )
             else:
-                yield met(f"混龄班 {c.id} 月龄均在 {mixed_min} 个月以上", f"mixed class {c.id} all over {mixed_min} months", f"{base}.min_age_months")
+                yield met(
+                    f"混龄班 {c.id} 月龄均在 {mixed_min} 个月以上",
+                    f"mixed class {c.id} all over {mixed_min} months",
+                    f"{base}.min_age_months",
+                )
         elif str(c.type) in ranges and c.min_age_months is not None and c.max_age_months is not None:
             low, high = ranges[str(c.type)]
             if c.min_age_months < low or c.max_age_months > high:
@@ -447,13 +587,23 @@ def carer_ratio(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     for i, c in enumerate(f.classes):
         base = f"$.classes[{i}]"
         if c.type == ClassType.kindergarten:
-            yield not_applicable(f"班级 {c.id} 为幼儿园班", f"class {c.id} is a kindergarten class", f"{base}.type")
+            yield not_applicable(
+                f"班级 {c.id} 为幼儿园班", f"class {c.id} is a kindergarten class", f"{base}.type"
+            )
             continue
         if c.type == ClassType.mixed:
             if mixed_ratio is not None:
-                ratio, basis_zh, basis_en = int(mixed_ratio), "混龄班比例（地方规则）", "mixed-class ratio (local rule)"
+                ratio, basis_zh, basis_en = (
+                    int(mixed_ratio),
+                    "混龄班比例（地方规则）",
+                    "mixed-class ratio (local rule)",
+                )
             elif c.min_age_months is None:
-                yield unknown(f"混龄班 {c.id} 最小月龄未知，无法确定师幼比", f"mixed class {c.id}: youngest age unknown, ratio undetermined", f"{base}.min_age_months")
+                yield unknown(
+                    f"混龄班 {c.id} 最小月龄未知，无法确定师幼比",
+                    f"mixed class {c.id}: youngest age unknown, ratio undetermined",
+                    f"{base}.min_age_months",
+                )
                 continue
             else:
                 band = "infant" if c.min_age_months < 12 else "toddler" if c.min_age_months < 24 else "older"
@@ -464,7 +614,12 @@ def carer_ratio(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             ratio, basis_zh, basis_en = ratios[str(c.type)], CLASS_ZH[c.type], str(c.type)
         if c.enrolled is None or c.carers is None:
             missing = f"{base}.enrolled" if c.enrolled is None else f"{base}.carers"
-            yield unknown(f"班级 {c.id} 人数或保育人员数未知", f"class {c.id}: enrolment or carers not given", missing, required=f"1:{ratio}")
+            yield unknown(
+                f"班级 {c.id} 人数或保育人员数未知",
+                f"class {c.id}: enrolment or carers not given",
+                missing,
+                required=f"1:{ratio}",
+            )
             continue
         required = math.ceil(c.enrolled / ratio)
         paths = (f"{base}.enrolled", f"{base}.carers")
@@ -496,11 +651,21 @@ def health_cook_security(f: Facility, p: Params, ctx: Context) -> Iterator[Check
     health = [s for s in f.staff if s.role == StaffRole.health]
     total = f.enrolled_total()
     if total is None:
-        yield unknown("在托总人数未知，无法确定保健人员要求", "total enrolment unknown: health-staff requirement undetermined", "$.classes")
+        yield unknown(
+            "在托总人数未知，无法确定保健人员要求",
+            "total enrolment unknown: health-staff requirement undetermined",
+            "$.classes",
+        )
     elif total >= threshold:
         full = [s for s in health if s.employment == "full_time"]
         if full:
-            yield met(f"收托 {total} 人，有专职保健人员 {len(full)} 名", f"{total} children, {len(full)} full-time health staff", "$.staff", measured=len(full), required=">= 1 full-time")
+            yield met(
+                f"收托 {total} 人，有专职保健人员 {len(full)} 名",
+                f"{total} children, {len(full)} full-time health staff",
+                "$.staff",
+                measured=len(full),
+                required=">= 1 full-time",
+            )
         else:
             yield unmet(
                 f"收托 {total} 人（≥{threshold}），应至少配备 1 名专职保健人员",
@@ -510,30 +675,79 @@ def health_cook_security(f: Facility, p: Params, ctx: Context) -> Iterator[Check
                 required=">= 1 full-time",
             )
     elif health:
-        yield met(f"有保健人员 {len(health)} 名", f"{len(health)} health staff", "$.staff", measured=len(health), required=">= 1")
+        yield met(
+            f"有保健人员 {len(health)} 名",
+            f"{len(health)} health staff",
+            "$.staff",
+            measured=len(health),
+            required=">= 1",
+        )
     else:
-        yield unmet("未配备保健人员（专职或兼职）", "no health worker (full- or part-time)", "$.staff", measured=0, required=">= 1")
+        yield unmet(
+            "未配备保健人员（专职或兼职）",
+            "no health worker (full- or part-time)",
+            "$.staff",
+            measured=0,
+            required=">= 1",
+        )
     serves = f.meals.serves_meals if f.meals else None
     if serves is None:
-        yield unknown("未说明是否提供餐食，无法判断炊事人员要求", "not stated whether meals are served", "$.meals.serves_meals")
+        yield unknown(
+            "未说明是否提供餐食，无法判断炊事人员要求",
+            "not stated whether meals are served",
+            "$.meals.serves_meals",
+        )
     elif serves:
         cooks = [s for s in f.staff if s.role == StaffRole.cook]
         if cooks:
-            yield met(f"提供餐食，有炊事人员 {len(cooks)} 名", f"meals served, {len(cooks)} cooks", "$.staff", measured=len(cooks))
+            yield met(
+                f"提供餐食，有炊事人员 {len(cooks)} 名",
+                f"meals served, {len(cooks)} cooks",
+                "$.staff",
+                measured=len(cooks),
+            )
         else:
-            yield unmet("提供餐食但没有炊事人员", "meals are served but there is no cook", "$.meals.serves_meals", "$.staff", measured=0, required=">= 1")
+            yield unmet(
+                "提供餐食但没有炊事人员",
+                "meals are served but there is no cook",
+                "$.meals.serves_meals",
+                "$.staff",
+                measured=0,
+                required=">= 1",
+            )
     else:
-        yield not_applicable("不提供餐食，无需炊事人员", "no meals served: no cook needed", "$.meals.serves_meals")
+        yield not_applicable(
+            "不提供餐食，无需炊事人员", "no meals served: no cook needed", "$.meals.serves_meals"
+        )
     if f.operator_type is None:
-        yield unknown("机构类型未知，无法判断是否须配保安", "operator type not given: guard requirement undetermined", "$.operator_type")
+        yield unknown(
+            "机构类型未知，无法判断是否须配保安",
+            "operator type not given: guard requirement undetermined",
+            "$.operator_type",
+        )
     elif f.operator_type == "independent":
         guards = [s for s in f.staff if s.role == StaffRole.security and s.on_duty is not False]
         if guards:
-            yield met(f"独立设置的机构，有保安 {len(guards)} 名在岗", f"independent facility with {len(guards)} guard(s) on duty", "$.staff", measured=len(guards), required=">= 1")
+            yield met(
+                f"独立设置的机构，有保安 {len(guards)} 名在岗",
+                f"independent facility with {len(guards)} guard(s) on duty",
+                "$.staff",
+                measured=len(guards),
+                required=">= 1",
+            )
         else:
-            yield unmet("独立设置的机构应至少有 1 名保安在岗", "an independent facility must have at least one security guard on duty", "$.operator_type", "$.staff", measured=0, required=">= 1")
+            yield unmet(
+                "独立设置的机构应至少有 1 名保安在岗",
+                "an independent facility must have at least one security guard on duty",
+                "$.operator_type",
+                "$.staff",
+                measured=0,
+                required=">= 1",
+            )
     else:
-        yield not_applicable("非独立设置的机构，保安要求不适用本条", "not an independently set-up facility", "$.operator_type")
+        yield not_applicable(
+            "非独立设置的机构，保安要求不适用本条", "not an independently set-up facility", "$.operator_type"
+        )
 
 
 PREDICATES = {

@@ -1,0 +1,88 @@
+"""The built wheel carries standards/ and schemas/ and works in a clean virtual environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    [built] = out.glob("facility_check-*.whl")
+    return built
+
+
+def test_wheel_ships_the_catalogue_and_schemas(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("setup-standard.yaml", "management-norms.yaml", "design-codes.yaml", "siting.yaml"):
+        assert f"facility_check/_data/standards/{name}" in names
+    for name in (
+        "facility.schema.json",
+        "hazards.schema.json",
+        "overlay.schema.json",
+        "catalogue.schema.json",
+    ):
+        assert f"facility_check/_data/schemas/{name}" in names
+
+
+def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True, clear=True)
+    bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    python = bindir / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True, capture_output=True
+    )
+    exe = bindir / "facility-check"
+    # run from elsewhere, so nothing can be read from the source tree
+    sample = ROOT / "samples" / "facilities" / "hp-001-compliant.json"
+    ok = subprocess.run(
+        [str(exe), "validate", str(sample)], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert ok.returncode == 0, ok.stderr
+    bad = subprocess.run(
+        [str(exe), "validate", str(ROOT / "samples/broken/many-errors.json")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert bad.returncode == 2 and "$.uscc" in bad.stdout
+    check = subprocess.run(
+        [
+            str(exe),
+            "check",
+            str(sample),
+            "--hazards",
+            str(ROOT / "samples/hazards/heping-hazards.geojson"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
+    where = subprocess.run(
+        [str(python), "-c", "import facility_check.resources as r; print(r.data_dir('standards'))"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    )
+    assert "site-packages" in where.stdout
