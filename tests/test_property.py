@@ -74,3 +74,23 @@ def test_arbitrary_bytes(tmp_path: Path, data: bytes) -> None:
 def test_sample_with_arbitrary_sections(tmp_path: Path, patch: dict[str, object]) -> None:
     record = base_record() | patch
     assert _run(tmp_path, json.dumps(record, ensure_ascii=False).encode(), "check") in (0, 1, 2)
+
+
+@SETTINGS
+@given(value=RECORDISH)
+def test_fast_path_agrees_with_the_published_schema(value: dict[str, object]) -> None:
+    """A record the strict models accept must be valid under schemas/facility.schema.json."""
+    from facility_check.validate import _strict, schema_problems
+
+    if _strict(value) is not None:
+        assert schema_problems("x", value) == []
+
+
+@SETTINGS
+@given(patch=st.dictionaries(st.sampled_from(KEYS), JSON, max_size=3))
+def test_fast_path_agrees_on_near_samples(patch: dict[str, object]) -> None:
+    from facility_check.validate import _strict, schema_problems
+
+    record = base_record() | patch
+    if _strict(record) is not None:
+        assert schema_problems("x", record) == []

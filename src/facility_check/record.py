@@ -580,7 +580,9 @@ class Facility(_Model):
     )
 
     schema_version: Literal["1.0"] = Field(description="记录格式版本 / record format version")
-    facility_id: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s]+$")]
+    facility_id: Annotated[
+        str, Field(min_length=1, max_length=100, pattern=r"^[0-9A-Za-z][0-9A-Za-z._:/-]*$")
+    ] = Field(description="机构编号（字母、数字及 . _ : / -）/ facility id: letters, digits and . _ : / -")
     name: Annotated[str, Field(min_length=1, max_length=200)]
     uscc: Annotated[str, Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")] | None = (
         Field(None, description="统一社会信用代码 (GB 32100)")

@@ -6,6 +6,7 @@ what was found, in Chinese and English.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -551,21 +552,44 @@ def _reference_problems(source: str, facility: Facility) -> Iterator[Problem]:
 # ----------------------------------------------------------------------------------------------
 
 
+def _strict(data: Any) -> Facility | None:
+    """The fast path: pydantic in strict JSON mode (at least as strict as the published schema)."""
+    try:
+        return Facility.model_validate_json(json.dumps(data, ensure_ascii=False), strict=True)
+    except (PydanticValidationError, TypeError, ValueError):
+        return None
+
+
 def validate_raw(raw: RawRecord, today: date) -> ValidatedRecord:
+    """Validate one record; every problem is reported at once.
+
+    A record the strict models accept is valid under the schema too (a property test keeps the two
+    in agreement); any other record goes through the JSON Schema, whose errors are located and
+    translated. A record the schema accepts but strict mode refuses (``8.0`` for an integer) is
+    read leniently.
+    """
     problems = list(raw.warnings)
     problems.extend(raw_problems(raw.source, raw.data, today))
-    errors = schema_problems(raw.source, raw.data)
-    if errors:
-        return ValidatedRecord(raw.source, None, sorted_problems(problems + errors), raw.data)
-    try:
-        facility = Facility.model_validate(raw.data)
-    except PydanticValidationError as exc:  # the schema should have caught it; never a traceback
-        for item in exc.errors():
-            path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"])
-            problems.append(
-                _err(raw.source, path, "model." + item["type"], f"不符合记录格式：{item['msg']}", item["msg"])
-            )
-        return ValidatedRecord(raw.source, None, sorted_problems(problems), raw.data)
+    facility = _strict(raw.data)
+    if facility is None:
+        errors = schema_problems(raw.source, raw.data)
+        if errors:
+            return ValidatedRecord(raw.source, None, sorted_problems(problems + errors), raw.data)
+        try:
+            facility = Facility.model_validate(raw.data)
+        except PydanticValidationError as exc:  # the schema should have caught it; never a traceback
+            for item in exc.errors():
+                path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in item["loc"])
+                problems.append(
+                    _err(
+                        raw.source,
+                        path,
+                        "model." + item["type"],
+                        f"不符合记录格式：{item['msg']}",
+                        item["msg"],
+                    )
+                )
+            return ValidatedRecord(raw.source, None, sorted_problems(problems), raw.data)
     problems.extend(semantic_problems(raw.source, facility))
     usable = not any(p.severity == Severity.error for p in problems)
     return ValidatedRecord(raw.source, facility if usable else None, sorted_problems(problems), raw.data)
