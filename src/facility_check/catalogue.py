@@ -96,8 +96,12 @@ class Article:
     def checked(self) -> bool:
         return self.kind != "not_checked" and self.binds == "facility"
 
-    def params(self) -> dict[str, Any]:
-        return {name: p.value for name, p in self.parameters.items()}
+    def params(self) -> Mapping[str, Any]:
+        cached: Mapping[str, Any] | None = self.__dict__.get("_params")
+        if cached is None:
+            cached = MappingProxyType({name: p.value for name, p in self.parameters.items()})
+            object.__setattr__(self, "_params", cached)  # frozen: computed once, never changes
+        return cached
 
     def citation(self) -> Text:
         if self.article is not None:

@@ -315,9 +315,17 @@ def district(
             help="接受不完整结果（有无法评估的记录时仍以 0/1 退出）/ accept an incomplete result",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="并行进程数（默认 CPU 核数；小输入不并行）/ processes (default: CPU count)",
+        ),
+    ] = None,
 ) -> None:
     """辖区服务质量得分 / The district's 15-point 服务质量 section, with everything a reviewer needs."""
-    from .district import compute
+    from .district import compute_inputs
 
     when = _as_of(as_of, lang)
     catalogue = _catalogue(overlay, lang)
@@ -330,8 +338,8 @@ def district(
             lang,
         )
     with _progress(lang) as advance:
-        result = compute(
-            iter_sources(list(inputs)),
+        result = compute_inputs(
+            list(inputs),
             catalogue,
             Options(as_of=when),
             siting_index=index,
@@ -339,6 +347,7 @@ def district(
             allow_incomplete=allow_incomplete,
             today=when or date.today(),
             progress=advance,
+            workers=workers,
         )
     _emit(reporter.render(result, lang), out)
     if out is not None and fmt == "csv":

@@ -15,6 +15,9 @@ unrounded items.
 
 from __future__ import annotations
 
+import gc
+import multiprocessing as mp
+import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -26,7 +29,7 @@ from typing import Any
 
 from .catalogue import Catalogue, OverlayInfo
 from .engine import Options, evaluate
-from .loading import LoadItem
+from .loading import LoadItem, Unit, iter_unit, plan_units
 from .problems import Problem, Severity, Text
 from .report import FacilityReport
 from .rules.base import Status
@@ -34,6 +37,7 @@ from .scoring import DESIGN_POINTS, SITING_POINTS, mean, round_half_up
 from .validate import ValidatedRecord, validate_items
 
 CHUNK = 2000
+PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this, forking costs more than it saves
 _INDEX = re.compile(r"\[\d+\]")
 
 
@@ -239,6 +243,77 @@ def _chunks(items: Iterable[ValidatedRecord], size: int) -> Iterator[list[Valida
         yield chunk
 
 
+@dataclass
+class _Partial:
+    """What one piece of input yields: compact rows in input order, rejections, the count given."""
+
+    rows: list[FacilityRow] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    given: int = 0
+
+
+def _process(
+    items: Iterable[LoadItem], catalogue: Catalogue, options: Options, siting_index: Any, today: date
+) -> _Partial:
+    out = _Partial()
+    for chunk in _chunks(validate_items(items, today), CHUNK):
+        out.given += len(chunk)
+        usable = [v for v in chunk if v.ok and v.facility is not None]
+        for v in chunk:
+            if not (v.ok and v.facility is not None):
+                out.rejected.append(Rejected(v.source, v.facility_id, tuple(v.problems)))
+        facilities = [v.facility for v in usable if v.facility is not None]
+        sitings = siting_index.evaluate_many(facilities) if siting_index is not None else [None] * len(usable)
+        for v, siting in zip(usable, sitings, strict=True):
+            assert v.facility is not None
+            out.rows.append(
+                row_from_report(evaluate(v.facility, catalogue, options, source=v.source, siting=siting))
+            )
+    return out
+
+
+def _merge(
+    partials: Iterable[_Partial],
+    catalogue: Catalogue,
+    options: Options,
+    siting_index: Any,
+    hazard_problems: list[Problem],
+    allow_incomplete: bool,
+    progress: Callable[[int], None] | None,
+) -> DistrictResult:
+    """Combine pieces in input order; a facility id given twice is rejected everywhere it appears."""
+    rows: list[FacilityRow] = []
+    rejected: list[Rejected] = []
+    given = 0
+    for part in partials:
+        rows.extend(part.rows)
+        rejected.extend(part.rejected)
+        given += part.given
+        if progress is not None:
+            progress(part.given)
+    sources: dict[str, list[str]] = {}
+    for r in rows:
+        sources.setdefault(r.facility_id, []).append(r.source)
+    duplicated = {fid: srcs for fid, srcs in sources.items() if len(srcs) > 1}
+    for fid, srcs in sorted(duplicated.items()):
+        for source in srcs:
+            others = ", ".join(x for x in srcs if x != source)
+            problem = Problem(
+                source,
+                "$.facility_id",
+                "district.duplicate_id",
+                Text(
+                    f"机构编号 {fid!r} 重复，另见 {others}；无法确定以哪条记录为准",
+                    f"facility id {fid!r} also appears in {others}; which record counts cannot be decided",
+                ),
+            )
+            rejected.append(Rejected(source, fid, (problem,)))
+    rows = [r for r in rows if r.facility_id not in duplicated]
+    return aggregate(
+        rows, given, rejected, catalogue, options, siting_index, hazard_problems, allow_incomplete
+    )
+
+
 def compute(
     items: Iterable[LoadItem],
     catalogue: Catalogue,
@@ -250,64 +325,69 @@ def compute(
     today: date,
     progress: Callable[[int], None] | None = None,
 ) -> DistrictResult:
-    rows: dict[str, FacilityRow] = {}
-    first_source: dict[str, str] = {}
-    duplicates: dict[str, list[str]] = {}
-    rejected: list[Rejected] = []
-    given = 0
-    for chunk in _chunks(validate_items(items, today), CHUNK):
-        given += len(chunk)
-        usable = [v for v in chunk if v.ok and v.facility is not None]
-        for v in chunk:
-            if not (v.ok and v.facility is not None):
-                rejected.append(Rejected(v.source, v.facility_id, tuple(v.problems)))
-        sitings = (
-            siting_index.evaluate_many([v.facility for v in usable])
-            if siting_index is not None
-            else [None] * len(usable)
-        )
-        for v, siting in zip(usable, sitings, strict=True):
-            assert v.facility is not None
-            fid = v.facility.facility_id
-            if fid in first_source:
-                duplicates.setdefault(fid, [first_source[fid]]).append(v.source)
-                continue
-            first_source[fid] = v.source
-            report = evaluate(v.facility, catalogue, options, source=v.source, siting=siting)
-            rows[fid] = row_from_report(report)
-        if progress is not None:
-            progress(len(chunk))
-    for fid, sources in sorted(duplicates.items()):
-        rows.pop(fid, None)
-        for source in sources:
-            others = ", ".join(s for s in sources if s != source)
-            rejected.append(
-                Rejected(
-                    source,
-                    fid,
-                    (
-                        Problem(
-                            source,
-                            "$.facility_id",
-                            "district.duplicate_id",
-                            Text(
-                                f"机构编号 {fid!r} 重复，另见 {others}；无法确定以哪条记录为准",
-                                f"facility id {fid!r} also appears in {others}; which record counts cannot be decided",
-                            ),
-                        ),
-                    ),
-                )
-            )
-    return aggregate(
-        list(rows.values()),
-        given,
-        rejected,
-        catalogue,
-        options,
-        siting_index,
-        hazard_problems or [],
-        allow_incomplete,
+    """The section from records already in hand (one process)."""
+    part = _process(items, catalogue, options, siting_index, today)
+    return _merge([part], catalogue, options, siting_index, hazard_problems or [], allow_incomplete, progress)
+
+
+# State inherited by forked workers (set just before the pool starts; never pickled).
+_WORKER: tuple[Catalogue, Options, Any, date] | None = None
+
+
+def _work(unit: Unit) -> _Partial:
+    assert _WORKER is not None
+    catalogue, options, siting_index, today = _WORKER
+    return _process(iter_unit(unit), catalogue, options, siting_index, today)
+
+
+def compute_inputs(
+    names: list[str],
+    catalogue: Catalogue,
+    options: Options,
+    *,
+    siting_index: Any = None,
+    hazard_problems: list[Problem] | None = None,
+    allow_incomplete: bool = False,
+    today: date,
+    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+) -> DistrictResult:
+    """The section from input files, split into units processed by ``workers`` forked processes.
+
+    Results are merged in input order, so the output does not depend on the number of workers.
+    Small inputs (or ``workers=1``, or no ``fork``) are processed in this process.
+    """
+    global _WORKER
+    units = plan_units(names)
+    total = sum(u.size for u in units)
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    parallel = (
+        count > 1 and len(units) > 1 and total >= PARALLEL_FROM_BYTES and "fork" in mp.get_all_start_methods()
     )
+    if not parallel:
+        parts: Iterable[_Partial] = (
+            _process(iter_unit(u), catalogue, options, siting_index, today) for u in units
+        )
+        return _merge(
+            parts, catalogue, options, siting_index, hazard_problems or [], allow_incomplete, progress
+        )
+    _WORKER = (catalogue, options, siting_index, today)
+    gc.collect()
+    gc.freeze()  # inherited objects stay out of the workers' collections (fewer copied pages)
+    try:
+        with mp.get_context("fork").Pool(min(count, len(units))) as pool:
+            return _merge(
+                pool.imap(_work, units),
+                catalogue,
+                options,
+                siting_index,
+                hazard_problems or [],
+                allow_incomplete,
+                progress,
+            )
+    finally:
+        gc.unfreeze()
+        _WORKER = None
 
 
 def aggregate(

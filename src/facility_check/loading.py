@@ -20,7 +20,7 @@ from __future__ import annotations
 import codecs
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -43,6 +43,7 @@ class RawRecord:
     data: Any
     line: int | None = None
     warnings: list[Problem] = field(default_factory=list)
+    text: str | None = None  # the record's own JSON text, when it has one (a file, a line)
 
 
 @dataclass
@@ -182,6 +183,14 @@ def _find_key(text: str, key: str) -> tuple[int | None, int | None]:
     return _line_col(compact, second)
 
 
+def depth_exceeded(value: Any, limit: int = MAX_DEPTH) -> bool:
+    return _depth_exceeded(value, limit)
+
+
+def too_deep(source: str) -> Problem:
+    return _too_deep(source)
+
+
 def _depth_exceeded(value: Any, limit: int) -> bool:
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -197,8 +206,12 @@ def _depth_exceeded(value: Any, limit: int) -> bool:
     return False
 
 
-def parse_json(text: str, source: str, line_offset: int = 0) -> Any:
-    """Parse one JSON text strictly; raise _Reject with a located problem."""
+def parse_json(text: str, source: str, line_offset: int = 0, *, check_depth: bool = True) -> Any:
+    """Parse one JSON text strictly; raise _Reject with a located problem.
+
+    ``check_depth=False`` leaves the nesting limit to the caller (records: a record the models
+    accept cannot be deep, so only rejected records are walked).
+    """
     if not text.strip():
         raise _Reject(
             _problem(source, "json.empty", "文件为空（没有 JSON 内容）", "file is empty (no JSON content)")
@@ -241,7 +254,7 @@ def parse_json(text: str, source: str, line_offset: int = 0) -> Any:
         ) from None
     except RecursionError:
         raise _Reject(_too_deep(source)) from None
-    if _depth_exceeded(value, MAX_DEPTH):
+    if check_depth and _depth_exceeded(value, MAX_DEPTH):
         raise _Reject(_too_deep(source))
     return value
 
@@ -297,7 +310,9 @@ def _read_limited(stream: BinaryIO, source: str) -> bytes:
     return data
 
 
-def _records_from_document(value: Any, source: str, warnings: list[Problem]) -> Iterator[LoadItem]:
+def _records_from_document(
+    value: Any, source: str, warnings: list[Problem], text: str | None = None
+) -> Iterator[LoadItem]:
     if isinstance(value, list):
         if len(value) > MAX_RECORDS_PER_DOCUMENT:
             yield LoadFailure(
@@ -321,13 +336,13 @@ def _records_from_document(value: Any, source: str, warnings: list[Problem]) -> 
         for index, item in enumerate(value):
             yield RawRecord(source=f"{source}#{index + 1}", data=item, warnings=list(warnings))
     else:
-        yield RawRecord(source=source, data=value, warnings=warnings)
+        yield RawRecord(source=source, data=value, warnings=warnings, text=text)
 
 
-def _iter_jsonl(stream: BinaryIO, source: str) -> Iterator[LoadItem]:
-    first = True
+def _iter_jsonl(stream: Iterable[bytes], source: str, first_line: int = 1) -> Iterator[LoadItem]:
+    first = first_line == 1
     any_record = False
-    for number, raw in enumerate(stream, start=1):
+    for number, raw in enumerate(stream, start=first_line):
         record_source = f"{source}#{number}"
         if len(raw) > MAX_RECORD_BYTES:
             yield LoadFailure(
@@ -350,16 +365,78 @@ def _iter_jsonl(stream: BinaryIO, source: str) -> Iterator[LoadItem]:
             text, warnings = decode(raw, record_source)
             if not text.strip():
                 continue
-            value = parse_json(text, record_source, line_offset=number - 1)
+            value = parse_json(text, record_source, line_offset=number - 1, check_depth=False)
         except _Reject as exc:
             yield LoadFailure(record_source, [exc.problem])
             continue
         any_record = True
-        yield RawRecord(source=record_source, data=value, line=number, warnings=warnings)
-    if not any_record and first:
+        yield RawRecord(source=record_source, data=value, line=number, warnings=warnings, text=text)
+    if not any_record and first and first_line == 1:
         yield LoadFailure(
             source, [_problem(source, "json.empty", "文件为空（没有任何记录）", "file is empty (no record)")]
         )
+
+
+# ----------------------------------------------------------------------------------------------
+# Work units: independent pieces of the input, for processing in parallel
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of input that can be read on its own: a whole source, or a range of a JSON Lines file."""
+
+    name: str
+    start: int = 0  # byte offset (JSON Lines ranges)
+    end: int | None = None
+    first_line: int = 1
+    size: int = 0
+
+
+def plan_units(names: list[str], chunk_bytes: int = 4 * 1024 * 1024) -> list[Unit]:
+    """Split the inputs into units, in input order; JSON Lines files into line-aligned ranges."""
+    units: list[Unit] = []
+    for name in names:
+        path = Path(name)
+        if name == "-" or not path.exists():
+            units.append(Unit(name))
+        elif path.is_dir():
+            children = sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".json", *JSONL_SUFFIXES)
+            )
+            units.extend(plan_units([str(c) for c in children], chunk_bytes) if children else [Unit(name)])
+        elif path.suffix.lower() in JSONL_SUFFIXES and path.stat().st_size > chunk_bytes:
+            units.extend(_jsonl_ranges(path, chunk_bytes))
+        else:
+            units.append(Unit(name, size=path.stat().st_size if path.is_file() else 0))
+    return units
+
+
+def _jsonl_ranges(path: Path, chunk_bytes: int) -> list[Unit]:
+    units: list[Unit] = []
+    start, line = 0, 1
+    with path.open("rb") as stream:
+        while True:
+            stream.seek(start)
+            block = stream.read(chunk_bytes)
+            if not block:
+                break
+            rest = stream.readline()  # finish the line the block ends in
+            end = start + len(block) + len(rest)
+            units.append(Unit(str(path), start, end, line, end - start))
+            line += (block + rest).count(b"\n")
+            start = end
+    return units
+
+
+def iter_unit(unit: Unit, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
+    if unit.end is None:
+        yield from iter_source(unit.name, stdin=stdin)
+        return
+    with Path(unit.name).open("rb") as stream:
+        stream.seek(unit.start)
+        data = stream.read(unit.end - unit.start)
+    yield from _iter_jsonl(data.splitlines(keepends=True), unit.name, unit.first_line)
 
 
 def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
@@ -430,11 +507,12 @@ def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
         return
     try:
         text, warnings = decode(data, name)
-        value = parse_json(text, name)
+        # a single-record document is depth-checked by validation (only if the models reject it)
+        value = parse_json(text, name, check_depth=not text.lstrip().startswith("{"))
     except _Reject as exc:
         yield LoadFailure(name, [exc.problem])
         return
-    yield from _records_from_document(value, name, warnings)
+    yield from _records_from_document(value, name, warnings, text if isinstance(value, dict) else None)
 
 
 def _is_jsonl(text: str) -> bool:

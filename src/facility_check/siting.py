@@ -16,8 +16,10 @@ Pipeline:
 
 from __future__ import annotations
 
+import gc
+import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -25,6 +27,7 @@ from typing import Any
 
 import jsonschema
 import numpy as np
+import orjson
 import shapely
 import yaml
 from pyproj import CRS, Transformer
@@ -50,7 +53,7 @@ class HazardError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hazard:
     id: str
     kind: str
@@ -98,25 +101,231 @@ def _feature_problem(
     )
 
 
-def _close_rings(geometry: dict[str, Any]) -> bool:
-    """Close unclosed polygon rings in place (a certain repair); True when something changed."""
-    changed = False
-    if geometry["type"] not in ("Polygon", "MultiPolygon"):
+LINE_SUFFIXES = (".geojsonl", ".geojsons", ".geojsonseq", ".ndjson", ".jsonl")
+_GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+_ENUMS: dict[str, frozenset[Any]] = {
+    "pressure_class": frozenset({"sub_high_a", "sub_high_b", "medium_a", "medium_b", "low"}),
+    "station_grade": frozenset({1, 2, 3}),
+    "vapour_recovery": frozenset({"none", "stage1", "stage1_2"}),
+}
+_NUMBER = (int, float)
+
+
+def _quick_ok(feature: Any, kinds: set[str]) -> bool:
+    """A cheap structural check; a feature that fails it gets the full JSON Schema diagnosis."""
+    if type(feature) is not dict or feature.get("type") != "Feature":
         return False
-    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-    for rings in polygons:
-        for ring in rings:
-            if isinstance(ring, list) and len(ring) >= 3 and ring[0] != ring[-1]:
-                ring.append(list(ring[0]))
-                changed = True
-    return changed
+    props, geom = feature.get("properties"), feature.get("geometry")
+    if type(props) is not dict or props.get("kind") not in kinds or type(geom) is not dict:
+        return False
+    if geom.get("type") not in _GEOMETRY_TYPES or type(geom.get("coordinates")) is not list:
+        return False
+    fid = feature.get("id", props.get("id"))
+    if fid is not None and (type(fid) is bool or not isinstance(fid, str | int)):
+        return False
+    for key, value in props.items():
+        if key in _ENUMS and (type(value) is bool or value not in _ENUMS[key]):
+            return False
+        if key == "voltage_kv" and (type(value) is bool or not isinstance(value, _NUMBER) or value <= 0):
+            return False
+        if key == "required_distance_m" and (
+            type(value) is bool or not isinstance(value, _NUMBER) or value < 0
+        ):
+            return False
+        if key in ("name", "required_distance_source") and type(value) is not str:
+            return False
+    return True
 
 
-def _coordinates_in_range(coords: Any) -> bool:
-    if isinstance(coords, list) and coords and isinstance(coords[0], int | float):
-        lon, lat = coords[0], coords[1]
-        return -180 <= lon <= 180 and -90 <= lat <= 90
-    return all(_coordinates_in_range(c) for c in coords) if isinstance(coords, list) else False
+def _iter_features(path: Path, source: str, layers: HazardLayers) -> tuple[str, str | None, Iterator[Any]]:
+    """(coordinate system, layer name, features) of a FeatureCollection or a GeoJSON Lines file."""
+    from .loading import _Reject
+
+    def reject(zh: str, en: str, path_: str = "$") -> HazardError:
+        return HazardError([Problem(source, path_, "hazard.layer", Text(zh, en))])
+
+    if path.suffix.lower() in LINE_SUFFIXES:
+        stream = path.open("rb")
+        first = stream.readline()
+        header: Any = None
+        try:
+            text, warnings = decode(first, source)
+            header = parse_json(text, source) if text.strip() else None
+        except _Reject as exc:
+            stream.close()
+            raise HazardError([exc.problem]) from None
+        layers.problems.extend(warnings)
+        system = "WGS84"
+        name = None
+        pending: list[Any] = []
+        if isinstance(header, dict) and header.get("type") == "FeatureCollection":
+            system = header.get("coordinate_system", "WGS84")
+            name = header.get("name")
+        elif header is not None:
+            pending.append(header)
+
+        def lines() -> Iterator[Any]:
+            with stream:
+                yield from pending
+                for number, raw in enumerate(stream, start=2):
+                    if not raw.strip():
+                        continue
+                    try:
+                        yield orjson.loads(raw)
+                    except orjson.JSONDecodeError as exc:
+                        yield _BadLine(number, str(exc))
+
+        return system, name, lines()
+    raw = path.read_bytes()
+    if len(raw) > MAX_LAYER_BYTES:
+        raise reject(
+            "危险源图层超过 512 MiB；大图层请使用 GeoJSON Lines",
+            "hazard layer larger than 512 MiB; use GeoJSON Lines",
+        )
+    try:
+        text, warnings = decode(raw, source)
+        data = parse_json(text, source)
+    except _Reject as exc:
+        raise HazardError([exc.problem]) from None
+    layers.problems.extend(warnings)
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
+        raise reject(
+            "危险源图层应为 GeoJSON FeatureCollection", "a hazard layer must be a GeoJSON FeatureCollection"
+        )
+    return str(data.get("coordinate_system", "WGS84")), data.get("name"), iter(data["features"])
+
+
+@dataclass(frozen=True)
+class _BadLine:
+    line: int
+    error: str
+
+
+def _close_ring(ring: list[Any]) -> bool:
+    if len(ring) >= 3 and ring[0] != ring[-1]:
+        ring.append(list(ring[0]))
+        return True
+    return False
+
+
+def _positions_ok(coords: Any, depth: int) -> bool:
+    """Coordinates nested ``depth`` levels above positions, each position 2–3 numbers."""
+    if depth == 0:
+        return (
+            type(coords) is list
+            and 2 <= len(coords) <= 3
+            and all(isinstance(c, _NUMBER) and type(c) is not bool for c in coords)
+        )
+    return type(coords) is list and all(_positions_ok(c, depth - 1) for c in coords)
+
+
+_DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
+
+
+_NUMT = frozenset({int, float})
+_ID_TYPES = frozenset({str, int})
+
+
+def _position(p: Any) -> bool:
+    return type(p) is list and 1 < len(p) < 4 and type(p[0]) in _NUMT and type(p[1]) in _NUMT
+
+
+def _props_ok(props: dict[str, Any]) -> bool:
+    for key, value in props.items():
+        if key in _ENUMS and (type(value) is bool or value not in _ENUMS[key]):
+            return False
+        if key in ("voltage_kv", "required_distance_m") and (type(value) not in _NUMT or value < 0):
+            return False
+        if key in ("name", "required_distance_source") and type(value) is not str:
+            return False
+    return not ("voltage_kv" in props and props["voltage_kv"] == 0)
+
+
+def _slow_feature(
+    feature: Any,
+    index: int,
+    source: str,
+    kinds: set[str],
+    validator: Any,
+    seen: set[str],
+    layers: HazardLayers,
+    layer_name: str,
+    empty: dict[str, Any],
+) -> tuple[Hazard, int, dict[str, Any]] | None:
+    """Everything the inline check did not accept: diagnosed with the JSON Schema, or built as is."""
+    if isinstance(feature, _BadLine):
+        layers.problems.append(
+            _feature_problem(
+                source,
+                index,
+                None,
+                f"第 {feature.line} 行不是有效 JSON：{feature.error}",
+                f"line {feature.line} is not valid JSON: {feature.error}",
+            )
+        )
+        return None
+    fid_raw = feature.get("id") if isinstance(feature, dict) else None
+    if fid_raw is None and isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
+        fid_raw = feature["properties"].get("id")
+    fid = None if fid_raw is None else str(fid_raw)
+    if not _quick_ok(feature, kinds):
+        errors = sorted(validator.iter_errors(feature), key=lambda e: e.json_path)
+        if errors:
+            e = errors[0]
+            layers.problems.append(
+                _feature_problem(
+                    source,
+                    index,
+                    fid,
+                    f"格式错误 {e.json_path}：{e.message}",
+                    f"invalid at {e.json_path}: {e.message}",
+                )
+            )
+            return None
+    if fid is None:
+        layers.problems.append(_feature_problem(source, index, fid, "缺少 id", "has no id"))
+        return None
+    if fid in seen:
+        layers.problems.append(_feature_problem(source, index, fid, "id 重复", "duplicate id"))
+        return None
+    props = feature["properties"]
+    if props["kind"] == "power_line" and "voltage_kv" not in props:
+        layers.problems.append(
+            _feature_problem(
+                source, index, fid, "架空电力线缺少电压等级 voltage_kv", "power line without voltage_kv"
+            )
+        )
+        return None
+    geometry = feature["geometry"]
+    gtype, coords = geometry["type"], geometry["coordinates"]
+    if not _positions_ok(coords, _DEPTH[gtype]):
+        layers.problems.append(_feature_problem(source, index, fid, "坐标格式错误", "malformed coordinates"))
+        return None
+    repaired = False
+    if gtype == "Polygon":
+        closed = [_close_ring(r) for r in coords]  # close every ring: no short-circuit
+        repaired = any(closed)
+    elif gtype == "MultiPolygon":
+        closed = [_close_ring(r) for poly in coords for r in poly]
+        repaired = any(closed)
+    if repaired:
+        layers.problems.append(
+            _feature_problem(
+                source,
+                index,
+                fid,
+                "多边形环未闭合，已按首点闭合",
+                "unclosed polygon ring closed at its first position",
+                Severity.warning,
+            )
+        )
+    seen.add(fid)
+    special = {k: v for k, v in props.items() if k != "kind" and k != "id"} or empty
+    return Hazard(fid, props["kind"], props.get("name"), layer_name, special), index, geometry
 
 
 def load_layer(path: str, layers: HazardLayers) -> None:
@@ -133,45 +342,7 @@ def load_layer(path: str, layers: HazardLayers) -> None:
                 )
             ]
         )
-    raw = p.read_bytes()
-    if len(raw) > MAX_LAYER_BYTES:
-        raise HazardError(
-            [
-                Problem(
-                    source,
-                    "$",
-                    "limit.size",
-                    Text("危险源图层超过 512 MiB", "hazard layer larger than 512 MiB"),
-                )
-            ]
-        )
-    from .loading import _Reject
-
-    try:
-        text, warnings = decode(raw, source)
-        data = parse_json(text, source)
-    except _Reject as exc:
-        raise HazardError([exc.problem]) from None
-    layers.problems.extend(warnings)
-    if (
-        not isinstance(data, dict)
-        or data.get("type") != "FeatureCollection"
-        or not isinstance(data.get("features"), list)
-    ):
-        raise HazardError(
-            [
-                Problem(
-                    source,
-                    "$",
-                    "hazard.not_collection",
-                    Text(
-                        "危险源图层应为 GeoJSON FeatureCollection",
-                        "a hazard layer must be a GeoJSON FeatureCollection",
-                    ),
-                )
-            ]
-        )
-    system = data.get("coordinate_system", "WGS84")
+    system, _, features = _iter_features(p, source, layers)
     if system not in ("WGS84", "CGCS2000", "GCJ02", "BD09"):
         raise HazardError(
             [
@@ -190,106 +361,204 @@ def load_layer(path: str, layers: HazardLayers) -> None:
     layers.names.append(layer_name)
     schema = load_schema("hazards.schema.json")
     feature_validator = jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/feature"})
+    kinds = set(siting_rules()["kinds"])
     seen: set[str] = set()
-    kinds = siting_rules()["kinds"]
-    start = len(layers.geometries)
-    raw_geoms: list[BaseGeometry] = []
-    for index, feature in enumerate(data["features"]):
-        fid_raw = feature.get("id") if isinstance(feature, dict) else None
-        if fid_raw is None and isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
-            fid_raw = feature["properties"].get("id")
-        fid = None if fid_raw is None else str(fid_raw)
-        errors = sorted(feature_validator.iter_errors(feature), key=lambda e: e.json_path)
-        if errors:
-            e = errors[0]
-            layers.problems.append(
-                _feature_problem(
-                    source,
-                    index,
-                    fid,
-                    f"格式错误 {e.json_path}：{e.message}",
-                    f"invalid at {e.json_path}: {e.message}",
-                )
-            )
-            continue
-        if fid is None:
-            layers.problems.append(_feature_problem(source, index, fid, "缺少 id", "has no id"))
-            continue
-        if fid in seen:
-            layers.problems.append(_feature_problem(source, index, fid, "id 重复", "duplicate id"))
-            continue
-        props = feature["properties"]
-        kind = props["kind"]
-        if kind == "power_line" and "voltage_kv" not in props:
-            layers.problems.append(
-                _feature_problem(
-                    source, index, fid, "架空电力线缺少电压等级 voltage_kv", "power line without voltage_kv"
-                )
-            )
-            continue
-        geometry = feature["geometry"]
-        if not _coordinates_in_range(geometry["coordinates"]):
-            layers.problems.append(
-                _feature_problem(
-                    source,
-                    index,
-                    fid,
-                    "坐标超出经纬度范围或格式错误",
-                    "coordinates out of range or malformed",
-                )
-            )
-            continue
-        repaired = _close_rings(geometry)
+    # accepted features, grouped for vectorised construction: (hazard, index, geometry type, coords)
+    points: list[tuple[Hazard, int, Any]] = []
+    lines: list[tuple[Hazard, int, Any]] = []
+    rings: list[tuple[Hazard, int, Any]] = []
+    others: list[tuple[Hazard, int, dict[str, Any]]] = []
+    empty: dict[str, Any] = {}
+    numt = _NUMT
+    for index, feature in enumerate(features):
+        # the common case, checked inline: a Feature with an id, a known kind and plain coordinates
         try:
-            geom = shape(geometry)
-        except (ValueError, TypeError, AttributeError, IndexError) as exc:
-            layers.problems.append(
-                _feature_problem(
-                    source, index, fid, f"几何无法解析：{exc}", f"geometry cannot be read: {exc}"
+            props = feature["properties"]
+            geometry = feature["geometry"]
+            kind = props["kind"]
+            gtype = geometry["type"]
+            coords = geometry["coordinates"]
+            fid_raw = feature.get("id")
+            if fid_raw is None:
+                fid_raw = props.get("id")
+            fast = (
+                feature.get("type") == "Feature"
+                and kind in kinds
+                and (len(props) == 1 or _props_ok(props))
+                and type(fid_raw) in _ID_TYPES
+                and (
+                    (
+                        gtype == "Point"
+                        and type(coords) is list
+                        and 1 < len(coords) < 4
+                        and type(coords[0]) in numt
+                        and type(coords[1]) in numt
+                    )
+                    or (
+                        gtype == "LineString"
+                        and type(coords) is list
+                        and len(coords) > 1
+                        and all(map(_position, coords))
+                    )
+                    or (
+                        gtype == "Polygon"
+                        and type(coords) is list
+                        and len(coords) == 1
+                        and type(coords[0]) is list
+                        and len(coords[0]) > 3
+                        and all(map(_position, coords[0]))
+                    )
                 )
             )
+        except (KeyError, TypeError, AttributeError):
+            fast = False
+        if fast:
+            fid = str(fid_raw)
+            if fid in seen:
+                layers.problems.append(_feature_problem(source, index, fid, "id 重复", "duplicate id"))
+                continue
+            if kind == "power_line" and "voltage_kv" not in props:
+                layers.problems.append(
+                    _feature_problem(
+                        source,
+                        index,
+                        fid,
+                        "架空电力线缺少电压等级 voltage_kv",
+                        "power line without voltage_kv",
+                    )
+                )
+                continue
+            seen.add(fid)
+            special = (
+                empty if len(props) == 1 else {k: v for k, v in props.items() if k != "kind" and k != "id"}
+            )
+            hazard = Hazard(fid, kind, props.get("name"), layer_name, special)
+            if gtype == "Point":
+                points.append((hazard, index, coords))
+            elif gtype == "LineString":
+                lines.append((hazard, index, coords))
+            elif coords[0][0] == coords[0][-1]:
+                rings.append((hazard, index, coords[0]))
+            else:
+                _close_ring(coords[0])
+                layers.problems.append(
+                    _feature_problem(
+                        source,
+                        index,
+                        fid,
+                        "多边形环未闭合，已按首点闭合",
+                        "unclosed polygon ring closed at its first position",
+                        Severity.warning,
+                    )
+                )
+                rings.append((hazard, index, coords[0]))
             continue
-        if geom.is_empty:
-            layers.problems.append(_feature_problem(source, index, fid, "几何为空", "empty geometry"))
-            continue
-        if not shapely.is_valid(geom):
+        self_check = _slow_feature(
+            feature, index, source, kinds, feature_validator, seen, layers, layer_name, empty
+        )
+        if self_check is not None:
+            others.append(self_check)
+    _build(points, lines, rings, others, system, source, layers)
+
+
+def _build(
+    points: list[tuple[Hazard, int, Any]],
+    lines: list[tuple[Hazard, int, Any]],
+    rings: list[tuple[Hazard, int, Any]],
+    others: list[tuple[Hazard, int, dict[str, Any]]],
+    system: str,
+    source: str,
+    layers: HazardLayers,
+) -> None:
+    """Geometries for the accepted features, built, converted and checked on whole arrays."""
+    built: list[tuple[list[tuple[Hazard, int, Any]], np.ndarray]] = []
+    if points:
+        xy = np.array([c[:2] for _, _, c in points], dtype=np.float64)
+        built.append((points, _geoms_from(xy, None, system, "point")))
+    for group, kind in ((lines, "line"), (rings, "ring")):
+        if group:
+            counts = np.fromiter((len(c) for _, _, c in group), dtype=np.int64, count=len(group))
+            xy = np.array([pos[:2] for _, _, c in group for pos in c], dtype=np.float64)
+            built.append((group, _geoms_from(xy, counts, system, kind)))
+    if others:
+        geoms = []
+        for _, _, geometry in others:
+            try:
+                geoms.append(shape({"type": geometry["type"], "coordinates": geometry["coordinates"]}))
+            except (ValueError, TypeError, AttributeError, IndexError):
+                geoms.append(None)
+        arr = np.array(geoms, dtype=object)
+        ok = np.array([g is not None for g in geoms])
+        if ok.any():
+            arr[ok] = geometry_to_wgs84(system, arr[ok])
+        built.append(([(h, i, None) for h, i, _ in others], arr))
+    accepted: list[tuple[int, Hazard, BaseGeometry]] = []
+    for group, group_geoms in built:
+        for (hazard, index, _), geom in zip(group, group_geoms, strict=True):
+            accepted.append((index, hazard, geom))
+    all_geoms = np.array([g for _, _, g in accepted], dtype=object)
+    present = np.array([g is not None for g in all_geoms], dtype=bool)
+    valid = np.zeros(len(all_geoms), dtype=bool)
+    in_range = np.zeros(len(all_geoms), dtype=bool)
+    if present.any():
+        valid[present] = shapely.is_valid(all_geoms[present]) & ~shapely.is_empty(all_geoms[present])
+        bounds = shapely.bounds(all_geoms[present])
+        in_range[present] = (
+            (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
+        )
+    for (index, hazard, geom), ok, inside in zip(accepted, valid, in_range, strict=True):
+        if geom is None:
+            layers.problems.append(
+                _feature_problem(source, index, hazard.id, "几何无法解析", "geometry cannot be read")
+            )
+        elif not inside:
+            layers.problems.append(
+                _feature_problem(source, index, hazard.id, "坐标超出经纬度范围", "coordinates out of range")
+            )
+        elif not ok:
             reason = shapely.is_valid_reason(geom)
             layers.problems.append(
                 _feature_problem(
                     source,
                     index,
-                    fid,
+                    hazard.id,
                     f"几何无效（{reason}），无法确定如何修复，已拒绝",
                     f"invalid geometry ({reason}); no certain repair, rejected",
                 )
             )
-            continue
-        if repaired:
-            layers.problems.append(
-                _feature_problem(
-                    source,
-                    index,
-                    fid,
-                    "多边形环未闭合，已按首点闭合",
-                    "unclosed polygon ring closed at its first position",
-                    Severity.warning,
-                )
-            )
-        if kind not in kinds:  # guarded by the schema; kept for overlays that remove kinds
-            continue
-        seen.add(fid)
-        raw_geoms.append(geom)
-        layers.hazards.append(Hazard(fid, kind, props.get("name"), layer_name, dict(props)))
-    if raw_geoms:
-        converted = geometry_to_wgs84(system, np.array(raw_geoms, dtype=object))
-        layers.geometries.extend(list(converted))
-    assert len(layers.geometries) - start == len(raw_geoms)
+        else:
+            layers.hazards.append(hazard)
+            layers.geometries.append(geom)
+
+
+def _geoms_from(xy: np.ndarray, counts: np.ndarray | None, system: str, kind: str) -> np.ndarray:
+    """Points, linestrings or single-ring polygons from flat coordinates, converted to WGS-84."""
+    out_of_range = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+    lon, lat = xy[:, 0].copy(), xy[:, 1].copy()
+    if system not in ("WGS84", "CGCS2000"):
+        ok = ~out_of_range
+        lon[ok], lat[ok] = to_wgs84(system, lon[ok], lat[ok])
+    coords = np.column_stack([lon, lat])
+    if counts is None:
+        return np.asarray(shapely.points(coords), dtype=object)
+    indices = np.repeat(np.arange(len(counts)), counts)
+    if kind == "line":
+        return np.asarray(shapely.linestrings(coords, indices=indices), dtype=object)
+    return np.asarray(shapely.polygons(shapely.linearrings(coords, indices=indices)), dtype=object)
 
 
 def load_layers(paths: Iterable[str]) -> HazardLayers:
     layers = HazardLayers()
-    for path in paths:
-        load_layer(path, layers)
+    # A bulk load creates millions of acyclic dicts and lists; the cyclic collector would rescan
+    # them again and again (superlinear time). Nothing here creates cycles, so pause it.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for path in paths:
+            load_layer(path, layers)
+    finally:
+        if enabled:
+            gc.enable()
     return layers
 
 
@@ -460,11 +729,38 @@ class SitingIndex:
         self.overrides = {k: (float(p.value), f"{p.source} [{p.overlay}]") for k, p in overlay_siting.items()}
         self.margin_m = float(siting_rules()["report_margin_m"]["value"])
         self.geoms = np.array(layers.geometries, dtype=object)
-        self.reach_m = (
-            np.array([max_requirement(h, self.overrides) for h in layers.hazards], dtype=np.float64)
-            + self.margin_m
-        )
-        self.tree = STRtree(self.geoms) if len(self.geoms) else None
+        # Requirements depend only on the hazard's kind and properties and on whether the facility is
+        # small (<= 200 users, GB 50156): computed once per distinct (kind, properties), not per pair.
+        self._requirements: list[tuple[Requirement | None, Requirement | None]] = []
+        seen: dict[tuple[str, tuple[tuple[str, Any], ...]], int] = {}
+        self.req_id = np.empty(len(layers.hazards), dtype=np.int32)
+        for i, h in enumerate(layers.hazards):
+            key = (
+                h.kind,
+                tuple(sorted((k, v) for k, v in h.properties.items() if k != "name")) if h.properties else (),
+            )
+            rid = seen.get(key)
+            if rid is None:
+                rid = seen[key] = len(self._requirements)
+                self._requirements.append(
+                    (requirement(h, None, self.overrides), requirement(h, 0, self.overrides))
+                )
+            self.req_id[i] = rid
+        large = np.array([r[0].distance_m if r[0] else np.nan for r in self._requirements] or [0.0])
+        small = np.array([r[1].distance_m if r[1] else np.nan for r in self._requirements] or [0.0])
+        self._required_m = {False: large, True: small}
+        reach = np.fmax(large, small)[self.req_id] if len(self.req_id) else np.zeros(0)
+        self.reach_m = np.nan_to_num(reach, nan=0.0) + self.margin_m
+        # One STRtree per band of reach, so each hazard is fetched only within its own reach
+        # (most need 150–200 m; a few record distances of several hundred metres would otherwise
+        # widen the search for all of them).
+        self.trees: list[tuple[float, np.ndarray, STRtree]] = []
+        edges = [0.0, 150.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0, math.inf]
+        for low, high in itertools.pairwise(edges):
+            members = np.flatnonzero((self.reach_m > low) & (self.reach_m <= high))
+            if len(members):
+                band = float(self.reach_m[members].max())
+                self.trees.append((band, members, STRtree(self.geoms[members])))
         self.layer_names = tuple(layers.names)
 
     def evaluate(self, facility: Facility) -> SitingResult:
@@ -487,18 +783,17 @@ class SitingIndex:
                     ),
                 )
         pairs: dict[int, list[int]] = {i: [] for i in idx}
-        if self.tree is not None and idx:
+        if self.trees and idx:
             geoms = np.array([located[i][0] for i in idx], dtype=object)
             lat_max = max(abs(float(shapely.bounds(g)[3])) for g in geoms)
-            reach = float(self.reach_m.max())
-            # a degree threshold that covers `reach` metres in every direction (longitude degrees are shortest)
-            deg = (
-                reach / (111_000.0 * max(math.cos(math.radians(min(lat_max + 0.5, 89.0))), 0.01)) * 1.01
-                + 1e-6
-            )
-            q_in, q_tree = self.tree.query(geoms, predicate="dwithin", distance=deg)
-            for a, b in zip(q_in.tolist(), q_tree.tolist(), strict=True):
-                pairs[idx[a]].append(b)
+            # longitude degrees are the shortest at the northernmost facility: a degree threshold
+            # from them covers `reach` metres in every direction
+            metres_per_degree = 111_000.0 * max(math.cos(math.radians(min(lat_max + 0.5, 89.0))), 0.01)
+            for reach, members, tree in self.trees:
+                deg = reach / metres_per_degree * 1.01 + 1e-6
+                q_in, q_tree = tree.query(geoms, predicate="dwithin", distance=deg)
+                for a, b in zip(q_in.tolist(), members[q_tree].tolist(), strict=True):
+                    pairs[idx[a]].append(b)
         # group by cell so that one projection serves nearby facilities
         cells: dict[tuple[float, float], list[int]] = {}
         for i in idx:
@@ -506,13 +801,13 @@ class SitingIndex:
             assert g is not None
             c = g.centroid
             cells.setdefault(_cell_centre(c.x, c.y), []).append(i)
-        for (lon0, lat0), members in sorted(cells.items()):
-            wanted = sorted({h for i in members for h in pairs[i]})
+        for (lon0, lat0), cell_members in sorted(cells.items()):
+            wanted = sorted({h for i in cell_members for h in pairs[i]})
             projected_h = (
                 dict(zip(wanted, project(self.geoms[wanted], lon0, lat0), strict=True)) if wanted else {}
             )
-            projected_f = project(np.array([located[i][0] for i in members], dtype=object), lon0, lat0)
-            for i, fgeom in zip(members, projected_f, strict=True):
+            projected_f = project(np.array([located[i][0] for i in cell_members], dtype=object), lon0, lat0)
+            for i, fgeom in zip(cell_members, projected_f, strict=True):
                 results[i] = self._result(facilities[i], fgeom, located[i][1], pairs[i], projected_h)
         return [r for r in results if r is not None]
 
@@ -554,25 +849,33 @@ class SitingIndex:
         projected: dict[int, BaseGeometry],
     ) -> SitingResult:
         users = _users(facility)
+        small = users is not None and users <= int(
+            siting_rules()["kinds"]["fuel_station"]["small_facility_users_max"]
+        )
         findings: list[SitingFinding] = []
         if candidates:
+            cand = np.array(candidates, dtype=np.int64)
+            rids = self.req_id[cand]
+            required = self._required_m[small][rids]
             hgeoms = np.array([projected[h] for h in candidates], dtype=object)
             distances = shapely.distance(fgeom, hgeoms)
-            crossings = shapely.intersects(fgeom, hgeoms)
-        for n, h in enumerate(candidates):
-            hazard = self.layers.hazards[h]
-            req = requirement(hazard, users, self.overrides)
-            if req is None:
-                continue
-            distance = float(distances[n])
-            crossing = bool(crossings[n])
-            if distance > req.distance_m + self.margin_m:
-                continue
-            if req.distance_m == 0:
-                passed = distance > 0
-            else:
-                passed = distance >= req.distance_m and not (crossing and req.must_not_cross)
-            findings.append(self._finding(hazard, distance, crossing, req, passed, measured_from or "point"))
+            # not a hazard for this facility (NaN: e.g. a line under 35 kV), or out of reporting range
+            keep = np.flatnonzero(~np.isnan(required) & (distances <= required + self.margin_m))
+            if len(keep):
+                crossings = shapely.intersects(fgeom, hgeoms[keep])
+            for n, k in enumerate(keep.tolist()):
+                req = self._requirements[int(rids[k])][1 if small else 0]
+                assert req is not None
+                distance = float(distances[k])
+                crossing = bool(crossings[n])
+                if req.distance_m == 0:
+                    passed = distance > 0
+                else:
+                    passed = distance >= req.distance_m and not (crossing and req.must_not_cross)
+                hazard = self.layers.hazards[candidates[k]]
+                findings.append(
+                    self._finding(hazard, distance, crossing, req, passed, measured_from or "point")
+                )
         findings.sort(key=lambda f: (f.passed, f.distance_m, f.hazard_id))
         verdict = "noncompliant" if any(not f.passed for f in findings) else "compliant"
         reason = None

@@ -7,6 +7,7 @@ what was found, in Chinese and English.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,7 +19,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from pydantic import ValidationError as PydanticValidationError
 
 from . import uscc
-from .loading import LoadFailure, LoadItem, RawRecord
+from .loading import LoadFailure, LoadItem, RawRecord, depth_exceeded, too_deep
 from .problems import Problem, Severity, Text, describe, sorted_problems
 from .record import Facility, RoomType
 from .resources import load_schema
@@ -259,7 +260,20 @@ def _iso(value: Any) -> date | None:
         return None
 
 
-def raw_problems(source: str, data: Any, today: date) -> list[Problem]:
+_DATE_VALUE = re.compile(r'"(?:date|[A-Za-z0-9_]*_date)"\s*:\s*"(\d{4}-\d{2}-\d{2})"')
+
+
+def _dates_need_walk(data: Any, text: str | None, today: date) -> bool:
+    """Whether any event date could be wrong: one regex over the text instead of a walk."""
+    if text is None:
+        return True
+    found = _DATE_VALUE.findall(text)
+    inspection = _iso(_get(data, "inspection", "inspection_date"))
+    limit = min(today, inspection) if inspection is not None else today
+    return any(iso > limit.isoformat() for iso in found)
+
+
+def raw_problems(source: str, data: Any, today: date, text: str | None = None) -> list[Problem]:
     """Checks that read the raw data, so they run even when the schema found other errors."""
     out: list[Problem] = []
     if not isinstance(data, dict):
@@ -284,7 +298,7 @@ def raw_problems(source: str, data: Any, today: date) -> list[Problem]:
             )
         )
     inspection_date = _iso(_get(data, "inspection", "inspection_date"))
-    for path, iso in _walk_dates(data, "$"):
+    for path, iso in _walk_dates(data, "$") if _dates_need_walk(data, text, today) else ():
         when = _iso(iso)
         if when is None:
             continue  # malformed dates are the schema's business
@@ -552,10 +566,12 @@ def _reference_problems(source: str, facility: Facility) -> Iterator[Problem]:
 # ----------------------------------------------------------------------------------------------
 
 
-def _strict(data: Any) -> Facility | None:
+def _strict(data: Any, text: str | None = None) -> Facility | None:
     """The fast path: pydantic in strict JSON mode (at least as strict as the published schema)."""
     try:
-        return Facility.model_validate_json(json.dumps(data, ensure_ascii=False), strict=True)
+        return Facility.model_validate_json(
+            text if text is not None else json.dumps(data, ensure_ascii=False), strict=True
+        )
     except (PydanticValidationError, TypeError, ValueError):
         return None
 
@@ -569,8 +585,10 @@ def validate_raw(raw: RawRecord, today: date) -> ValidatedRecord:
     read leniently.
     """
     problems = list(raw.warnings)
-    problems.extend(raw_problems(raw.source, raw.data, today))
-    facility = _strict(raw.data)
+    facility = _strict(raw.data, raw.text)
+    if facility is None and depth_exceeded(raw.data):
+        return ValidatedRecord(raw.source, None, [*problems, too_deep(raw.source)], raw.data)
+    problems.extend(raw_problems(raw.source, raw.data, today, raw.text))
     if facility is None:
         errors = schema_problems(raw.source, raw.data)
         if errors:
