@@ -90,6 +90,7 @@ class SitingFinding:
     measured_from: str  # "site_boundary" | "point"
     article_codes: tuple[str, ...]
     message: Text
+    hazard_index: int = -1  # position in the loaded layers (for drawing); not part of the report
 
     def to_dict(self, lang: str) -> dict[str, Any]:
         out: dict[str, Any] = {

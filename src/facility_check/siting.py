@@ -19,7 +19,8 @@ from __future__ import annotations
 import gc
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -55,6 +56,8 @@ class HazardError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Hazard:
+    """One hazard, built on demand from the columns (only for the few that reach a report)."""
+
     id: str
     kind: str
     name: str | None
@@ -64,16 +67,73 @@ class Hazard:
 
 @dataclass
 class HazardLayers:
-    """Every usable hazard, its WGS-84 geometry, and every feature that could not be used."""
+    """Every usable hazard as columns (a million Python objects would not fit), its WGS-84
+    geometry, and every feature that could not be used."""
 
-    hazards: list[Hazard] = field(default_factory=list)
-    geometries: list[BaseGeometry] = field(default_factory=list)
-    names: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # layer names
     problems: list[Problem] = field(default_factory=list)
+    ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=str))
+    kinds: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))  # index into kind_list
+    layer: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int16))
+    properties: dict[int, dict[str, Any]] = field(default_factory=dict)  # only hazards that have any
+    geometries: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    kind_list: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def hazard(self, i: int) -> Hazard:
+        props = self.properties.get(i, {})
+        return Hazard(
+            str(self.ids[i]),
+            self.kind_list[int(self.kinds[i])],
+            props.get("name"),
+            self.names[int(self.layer[i])],
+            props,
+        )
+
+    @property
+    def hazards(self) -> list[Hazard]:
+        return [self.hazard(i) for i in range(len(self))]
 
     @property
     def rejected(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == Severity.error]
+
+
+@dataclass
+class _Columns:
+    """What one layer yields while it is read: flat buffers, not per-feature objects."""
+
+    layer: int
+    ids: list[str] = field(default_factory=list)
+    kinds: array[int] = field(default_factory=lambda: array("b"))
+    properties: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # per geometry group: x, y, per-geometry vertex counts (lines and rings), hazard numbers
+    px: array[float] = field(default_factory=lambda: array("d"))
+    py: array[float] = field(default_factory=lambda: array("d"))
+    p_at: array[int] = field(default_factory=lambda: array("q"))
+    lx: array[float] = field(default_factory=lambda: array("d"))
+    ly: array[float] = field(default_factory=lambda: array("d"))
+    l_count: array[int] = field(default_factory=lambda: array("q"))
+    l_at: array[int] = field(default_factory=lambda: array("q"))
+    rx: array[float] = field(default_factory=lambda: array("d"))
+    ry: array[float] = field(default_factory=lambda: array("d"))
+    r_count: array[int] = field(default_factory=lambda: array("q"))
+    r_at: array[int] = field(default_factory=lambda: array("q"))
+    others: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    feature_index: array[int] = field(
+        default_factory=lambda: array("q")
+    )  # position in the file, for messages
+
+    def add(self, fid: str, kind_code: int, props: dict[str, Any], feature_index: int) -> int:
+        k = len(self.ids)
+        self.ids.append(fid)
+        self.kinds.append(kind_code)
+        self.feature_index.append(feature_index)
+        if props:
+            self.properties[k] = props
+        return k
 
 
 @cache
@@ -111,7 +171,7 @@ _ENUMS: dict[str, frozenset[Any]] = {
 _NUMBER = (int, float)
 
 
-def _quick_ok(feature: Any, kinds: set[str]) -> bool:
+def _quick_ok(feature: Any, kinds: Mapping[str, int] | set[str]) -> bool:
     """A cheap structural check; a feature that fails it gets the full JSON Schema diagnosis."""
     if type(feature) is not dict or feature.get("type") != "Feature":
         return False
@@ -249,13 +309,12 @@ def _slow_feature(
     feature: Any,
     index: int,
     source: str,
-    kinds: set[str],
+    kinds: dict[str, int],
     validator: Any,
     seen: set[str],
     layers: HazardLayers,
-    layer_name: str,
-    empty: dict[str, Any],
-) -> tuple[Hazard, int, dict[str, Any]] | None:
+    columns: _Columns,
+) -> None:
     """Everything the inline check did not accept: diagnosed with the JSON Schema, or built as is."""
     if isinstance(feature, _BadLine):
         layers.problems.append(
@@ -267,7 +326,7 @@ def _slow_feature(
                 f"line {feature.line} is not valid JSON: {feature.error}",
             )
         )
-        return None
+        return
     fid_raw = feature.get("id") if isinstance(feature, dict) else None
     if fid_raw is None and isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
         fid_raw = feature["properties"].get("id")
@@ -285,13 +344,13 @@ def _slow_feature(
                     f"invalid at {e.json_path}: {e.message}",
                 )
             )
-            return None
+            return
     if fid is None:
         layers.problems.append(_feature_problem(source, index, fid, "缺少 id", "has no id"))
-        return None
+        return
     if fid in seen:
         layers.problems.append(_feature_problem(source, index, fid, "id 重复", "duplicate id"))
-        return None
+        return
     props = feature["properties"]
     if props["kind"] == "power_line" and "voltage_kv" not in props:
         layers.problems.append(
@@ -299,12 +358,12 @@ def _slow_feature(
                 source, index, fid, "架空电力线缺少电压等级 voltage_kv", "power line without voltage_kv"
             )
         )
-        return None
+        return
     geometry = feature["geometry"]
     gtype, coords = geometry["type"], geometry["coordinates"]
     if not _positions_ok(coords, _DEPTH[gtype]):
         layers.problems.append(_feature_problem(source, index, fid, "坐标格式错误", "malformed coordinates"))
-        return None
+        return
     repaired = False
     if gtype == "Polygon":
         closed = [_close_ring(r) for r in coords]  # close every ring: no short-circuit
@@ -324,8 +383,9 @@ def _slow_feature(
             )
         )
     seen.add(fid)
-    special = {k: v for k, v in props.items() if k != "kind" and k != "id"} or empty
-    return Hazard(fid, props["kind"], props.get("name"), layer_name, special), index, geometry
+    special = {k: v for k, v in props.items() if k != "kind" and k != "id"}
+    k = columns.add(fid, kinds[props["kind"]], special, index)
+    columns.others.append((k, geometry))
 
 
 def load_layer(path: str, layers: HazardLayers) -> None:
@@ -361,14 +421,9 @@ def load_layer(path: str, layers: HazardLayers) -> None:
     layers.names.append(layer_name)
     schema = load_schema("hazards.schema.json")
     feature_validator = jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/feature"})
-    kinds = set(siting_rules()["kinds"])
+    kinds = {k: i for i, k in enumerate(layers.kind_list)}
     seen: set[str] = set()
-    # accepted features, grouped for vectorised construction: (hazard, index, geometry type, coords)
-    points: list[tuple[Hazard, int, Any]] = []
-    lines: list[tuple[Hazard, int, Any]] = []
-    rings: list[tuple[Hazard, int, Any]] = []
-    others: list[tuple[Hazard, int, dict[str, Any]]] = []
-    empty: dict[str, Any] = {}
+    col = _Columns(len(layers.names) - 1)
     numt = _NUMT
     for index, feature in enumerate(features):
         # the common case, checked inline: a Feature with an id, a known kind and plain coordinates
@@ -412,35 +467,36 @@ def load_layer(path: str, layers: HazardLayers) -> None:
             )
         except (KeyError, TypeError, AttributeError):
             fast = False
-        if fast:
-            fid = str(fid_raw)
-            if fid in seen:
-                layers.problems.append(_feature_problem(source, index, fid, "id 重复", "duplicate id"))
-                continue
-            if kind == "power_line" and "voltage_kv" not in props:
-                layers.problems.append(
-                    _feature_problem(
-                        source,
-                        index,
-                        fid,
-                        "架空电力线缺少电压等级 voltage_kv",
-                        "power line without voltage_kv",
-                    )
+        if not fast:
+            _slow_feature(feature, index, source, kinds, feature_validator, seen, layers, col)
+            continue
+        fid = str(fid_raw)
+        if fid in seen:
+            layers.problems.append(_feature_problem(source, index, fid, "id 重复", "duplicate id"))
+            continue
+        if kind == "power_line" and "voltage_kv" not in props:
+            layers.problems.append(
+                _feature_problem(
+                    source, index, fid, "架空电力线缺少电压等级 voltage_kv", "power line without voltage_kv"
                 )
-                continue
-            seen.add(fid)
-            special = (
-                empty if len(props) == 1 else {k: v for k, v in props.items() if k != "kind" and k != "id"}
             )
-            hazard = Hazard(fid, kind, props.get("name"), layer_name, special)
-            if gtype == "Point":
-                points.append((hazard, index, coords))
-            elif gtype == "LineString":
-                lines.append((hazard, index, coords))
-            elif coords[0][0] == coords[0][-1]:
-                rings.append((hazard, index, coords[0]))
-            else:
-                _close_ring(coords[0])
+            continue
+        seen.add(fid)
+        special = {k: v for k, v in props.items() if k != "kind" and k != "id"} if len(props) > 1 else None
+        k = col.add(fid, kinds[kind], special or {}, index)
+        if gtype == "Point":
+            col.px.append(coords[0])
+            col.py.append(coords[1])
+            col.p_at.append(k)
+            continue
+        if gtype == "LineString":
+            xs, ys, counts, at = col.lx, col.ly, col.l_count, col.l_at
+            ring = coords
+        else:
+            xs, ys, counts, at = col.rx, col.ry, col.r_count, col.r_at
+            ring = coords[0]
+            if ring[0] != ring[-1]:
+                _close_ring(ring)
                 layers.problems.append(
                     _feature_problem(
                         source,
@@ -451,84 +507,80 @@ def load_layer(path: str, layers: HazardLayers) -> None:
                         Severity.warning,
                     )
                 )
-                rings.append((hazard, index, coords[0]))
-            continue
-        self_check = _slow_feature(
-            feature, index, source, kinds, feature_validator, seen, layers, layer_name, empty
-        )
-        if self_check is not None:
-            others.append(self_check)
-    _build(points, lines, rings, others, system, source, layers)
+        for position in ring:
+            xs.append(position[0])
+            ys.append(position[1])
+        counts.append(len(ring))
+        at.append(k)
+    _build(col, system, source, layers)
 
 
-def _build(
-    points: list[tuple[Hazard, int, Any]],
-    lines: list[tuple[Hazard, int, Any]],
-    rings: list[tuple[Hazard, int, Any]],
-    others: list[tuple[Hazard, int, dict[str, Any]]],
-    system: str,
-    source: str,
-    layers: HazardLayers,
-) -> None:
-    """Geometries for the accepted features, built, converted and checked on whole arrays."""
-    built: list[tuple[list[tuple[Hazard, int, Any]], np.ndarray]] = []
-    if points:
-        xy = np.array([c[:2] for _, _, c in points], dtype=np.float64)
-        built.append((points, _geoms_from(xy, None, system, "point")))
-    for group, kind in ((lines, "line"), (rings, "ring")):
-        if group:
-            counts = np.fromiter((len(c) for _, _, c in group), dtype=np.int64, count=len(group))
-            xy = np.array([pos[:2] for _, _, c in group for pos in c], dtype=np.float64)
-            built.append((group, _geoms_from(xy, counts, system, kind)))
-    if others:
-        geoms = []
-        for _, _, geometry in others:
-            try:
-                geoms.append(shape({"type": geometry["type"], "coordinates": geometry["coordinates"]}))
-            except (ValueError, TypeError, AttributeError, IndexError):
-                geoms.append(None)
-        arr = np.array(geoms, dtype=object)
-        ok = np.array([g is not None for g in geoms])
-        if ok.any():
-            arr[ok] = geometry_to_wgs84(system, arr[ok])
-        built.append(([(h, i, None) for h, i, _ in others], arr))
-    accepted: list[tuple[int, Hazard, BaseGeometry]] = []
-    for group, group_geoms in built:
-        for (hazard, index, _), geom in zip(group, group_geoms, strict=True):
-            accepted.append((index, hazard, geom))
-    all_geoms = np.array([g for _, _, g in accepted], dtype=object)
-    present = np.array([g is not None for g in all_geoms], dtype=bool)
-    valid = np.zeros(len(all_geoms), dtype=bool)
-    in_range = np.zeros(len(all_geoms), dtype=bool)
+def _build(col: _Columns, system: str, source: str, layers: HazardLayers) -> None:
+    """Geometries for one layer's accepted features, built, converted and checked on whole arrays."""
+    n = len(col.ids)
+    geoms = np.full(n, None, dtype=object)
+    if len(col.p_at):
+        xy = np.column_stack([np.frombuffer(col.px), np.frombuffer(col.py)])
+        geoms[np.frombuffer(col.p_at, dtype=np.int64)] = _geoms_from(xy, None, system, "point")
+    for xs, ys, counts, at, kind in (
+        (col.lx, col.ly, col.l_count, col.l_at, "line"),
+        (col.rx, col.ry, col.r_count, col.r_at, "ring"),
+    ):
+        if len(at):
+            xy = np.column_stack([np.frombuffer(xs), np.frombuffer(ys)])
+            geoms[np.frombuffer(at, dtype=np.int64)] = _geoms_from(
+                xy, np.frombuffer(counts, dtype=np.int64), system, kind
+            )
+    for k, geometry in col.others:
+        try:
+            geoms[k] = geometry_to_wgs84(
+                system, shape({"type": geometry["type"], "coordinates": geometry["coordinates"]})
+            )
+        except (ValueError, TypeError, AttributeError, IndexError):
+            geoms[k] = None
+    present = np.array([g is not None for g in geoms], dtype=bool) if n else np.zeros(0, dtype=bool)
+    valid = np.zeros(n, dtype=bool)
+    in_range = np.zeros(n, dtype=bool)
     if present.any():
-        valid[present] = shapely.is_valid(all_geoms[present]) & ~shapely.is_empty(all_geoms[present])
-        bounds = shapely.bounds(all_geoms[present])
+        valid[present] = shapely.is_valid(geoms[present]) & ~shapely.is_empty(geoms[present])
+        bounds = shapely.bounds(geoms[present])
         in_range[present] = (
             (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
         )
-    for (index, hazard, geom), ok, inside in zip(accepted, valid, in_range, strict=True):
+    keep = present & valid & in_range
+    for k in np.flatnonzero(~keep).tolist():
+        fid, index, geom = col.ids[k], col.feature_index[k], geoms[k]
         if geom is None:
             layers.problems.append(
-                _feature_problem(source, index, hazard.id, "几何无法解析", "geometry cannot be read")
+                _feature_problem(source, index, fid, "几何无法解析", "geometry cannot be read")
             )
-        elif not inside:
+        elif not in_range[k]:
             layers.problems.append(
-                _feature_problem(source, index, hazard.id, "坐标超出经纬度范围", "coordinates out of range")
+                _feature_problem(source, index, fid, "坐标超出经纬度范围", "coordinates out of range")
             )
-        elif not ok:
+        else:
             reason = shapely.is_valid_reason(geom)
             layers.problems.append(
                 _feature_problem(
                     source,
                     index,
-                    hazard.id,
+                    fid,
                     f"几何无效（{reason}），无法确定如何修复，已拒绝",
                     f"invalid geometry ({reason}); no certain repair, rejected",
                 )
             )
-        else:
-            layers.hazards.append(hazard)
-            layers.geometries.append(geom)
+    kept = np.flatnonzero(keep)
+    offset = len(layers.ids)
+    renumber = {int(old): offset + new for new, old in enumerate(kept.tolist())}
+    layers.ids = np.concatenate(
+        [layers.ids, np.array(col.ids, dtype=str)[kept] if n else np.empty(0, dtype=str)]
+    )
+    layers.kinds = np.concatenate([layers.kinds, np.frombuffer(col.kinds, dtype=np.int8)[kept]])
+    layers.layer = np.concatenate([layers.layer, np.full(len(kept), col.layer, dtype=np.int16)])
+    layers.geometries = np.concatenate([layers.geometries, geoms[kept]])
+    for old, props in col.properties.items():
+        if old in renumber:
+            layers.properties[renumber[old]] = props
 
 
 def _geoms_from(xy: np.ndarray, counts: np.ndarray | None, system: str, kind: str) -> np.ndarray:
@@ -548,7 +600,7 @@ def _geoms_from(xy: np.ndarray, counts: np.ndarray | None, system: str, kind: st
 
 
 def load_layers(paths: Iterable[str]) -> HazardLayers:
-    layers = HazardLayers()
+    layers = HazardLayers(kind_list=tuple(siting_rules()["kinds"]))
     # A bulk load creates millions of acyclic dicts and lists; the cyclic collector would rescan
     # them again and again (superlinear time). Nothing here creates cycles, so pause it.
     enabled = gc.isenabled()
@@ -728,24 +780,31 @@ class SitingIndex:
             )
         self.overrides = {k: (float(p.value), f"{p.source} [{p.overlay}]") for k, p in overlay_siting.items()}
         self.margin_m = float(siting_rules()["report_margin_m"]["value"])
-        self.geoms = np.array(layers.geometries, dtype=object)
+        self.geoms = layers.geometries
         # Requirements depend only on the hazard's kind and properties and on whether the facility is
         # small (<= 200 users, GB 50156): computed once per distinct (kind, properties), not per pair.
         self._requirements: list[tuple[Requirement | None, Requirement | None]] = []
         seen: dict[tuple[str, tuple[tuple[str, Any], ...]], int] = {}
-        self.req_id = np.empty(len(layers.hazards), dtype=np.int32)
-        for i, h in enumerate(layers.hazards):
-            key = (
-                h.kind,
-                tuple(sorted((k, v) for k, v in h.properties.items() if k != "name")) if h.properties else (),
-            )
+
+        def rid_of(hazard: Hazard) -> int:
+            key = (hazard.kind, tuple(sorted((k, v) for k, v in hazard.properties.items() if k != "name")))
             rid = seen.get(key)
             if rid is None:
                 rid = seen[key] = len(self._requirements)
                 self._requirements.append(
-                    (requirement(h, None, self.overrides), requirement(h, 0, self.overrides))
+                    (requirement(hazard, None, self.overrides), requirement(hazard, 0, self.overrides))
                 )
-            self.req_id[i] = rid
+            return rid
+
+        # hazards without properties share their kind's requirement; the others are looked up one by one
+        without = np.ones(len(layers), dtype=bool)
+        without[list(layers.properties)] = False
+        by_kind = np.zeros(max(len(layers.kind_list), 1), dtype=np.int32)
+        for code in np.unique(layers.kinds[without]).tolist():
+            by_kind[code] = rid_of(Hazard("", layers.kind_list[code], None, "", {}))
+        self.req_id = by_kind[layers.kinds] if len(layers) else np.empty(0, dtype=np.int32)
+        for i in sorted(layers.properties):
+            self.req_id[i] = rid_of(layers.hazard(i))
         large = np.array([r[0].distance_m if r[0] else np.nan for r in self._requirements] or [0.0])
         small = np.array([r[1].distance_m if r[1] else np.nan for r in self._requirements] or [0.0])
         self._required_m = {False: large, True: small}
@@ -829,12 +888,10 @@ class SitingIndex:
 
             return shapely.transform(g, fn)
 
-        by_id = {(h.layer, h.id): i for i, h in enumerate(self.layers.hazards)}
         facility_m = project(geom, lon0, lat0)
         hazards = []
         for f in result.findings:
-            i = by_id[(f.layer, f.hazard_id)]
-            hazard_wgs = self.geoms[i]
+            hazard_wgs = self.geoms[f.hazard_index]
             hazard_m = project(hazard_wgs, lon0, lat0)
             buffer_m = hazard_m.buffer(f.required_m, quad_segs=32) if f.required_m > 0 else hazard_m
             hazards.append((f, hazard_wgs, back(buffer_m), hazard_m, buffer_m))
@@ -872,9 +929,17 @@ class SitingIndex:
                     passed = distance > 0
                 else:
                     passed = distance >= req.distance_m and not (crossing and req.must_not_cross)
-                hazard = self.layers.hazards[candidates[k]]
+                number = candidates[k]
                 findings.append(
-                    self._finding(hazard, distance, crossing, req, passed, measured_from or "point")
+                    self._finding(
+                        self.layers.hazard(number),
+                        number,
+                        distance,
+                        crossing,
+                        req,
+                        passed,
+                        measured_from or "point",
+                    )
                 )
         findings.sort(key=lambda f: (f.passed, f.distance_m, f.hazard_id))
         verdict = "noncompliant" if any(not f.passed for f in findings) else "compliant"
@@ -889,6 +954,7 @@ class SitingIndex:
     def _finding(
         self,
         hazard: Hazard,
+        number: int,
         distance: float,
         crossing: bool,
         req: Requirement,
@@ -939,4 +1005,5 @@ class SitingIndex:
             measured_from=measured_from,
             article_codes=tuple(siting_rules()["articles"]),
             message=Text(zh, en),
+            hazard_index=number,
         )
