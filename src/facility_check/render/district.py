@@ -10,6 +10,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import ClassVar
 
+from rich.cells import cell_len
+
 from ..district import DistrictResult, FacilityRow
 from .base import dump_json, esc, html_page, label
 
@@ -178,11 +180,11 @@ class DistrictText(DistrictReporter):
             out.append(f"{label(lang, 'overlay')}: {d.overlay.name} (sha256 {d.overlay.sha256[:12]}…)")
         out.append(f"{t(lang, 'hazards')}: {', '.join(d.layers) if d.layers else t(lang, 'none')}")
         out.append("")
-        width = max(len(row[0]) for row in _item_rows(d, lang)) + 2
+        width = max(cell_len(row[0]) for row in _item_rows(d, lang)) + 2
         for item, points, score, exact in _item_rows(d, lang):
-            out.append(
-                f"  {item:<{width}} {score:>8} / {points:<4} {('= ' + exact) if exact and '/' in exact else ''}"
-            )
+            pad = " " * (width - cell_len(item))  # display width: a Chinese character takes two cells
+            exact_text = f"= {exact}" if exact and "/" in exact else ""
+            out.append(f"  {item}{pad} {score:>8} / {points:<4} {exact_text}".rstrip())
         out.append(t(lang, "rounding"))
         notes = [x for v in d.reasons.values() for x in v]
         if notes:

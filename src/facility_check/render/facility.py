@@ -145,7 +145,13 @@ def siting_text_lines(s: SitingResult, lang: str) -> list[str]:
             f"  {mark} {f.hazard_id} [{f.kind}] {label(lang, 'distance')} {f.distance_m:.1f} m, {label(lang, 'required')} ≥ {f.required_m:g} m — {label(lang, 'pass' if f.passed else 'fail')}"
         )
         out.append(f"      {f.message(lang)}")
-        out.append(f"      {label(lang, 'basis')}: {f.source}")
+        cited = "、".join(f.article_codes) if lang == "zh" else ", ".join(f.article_codes)
+        clause = "JGJ 39 第 3.1.2 条" if lang == "zh" else "JGJ 39 clause 3.1.2"
+        out.append(
+            f"      {label(lang, 'basis')}: {f.source}；{cited}；{clause}"
+            if lang == "zh"
+            else f"      {label(lang, 'basis')}: {f.source}; {cited}; {clause}"
+        )
     return out
 
 
