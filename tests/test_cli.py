@@ -305,3 +305,23 @@ def test_version_and_module_entry_point() -> None:
         [sys.executable, "-m", "facility_check", "--version"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0 and result.stdout.startswith("facility-check ")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["check"], "用法错误：缺少参数"),
+        (["check", "x.json", "--format", "pdf"], "--format 的取值无效"),
+        (["check", "x.json", "--lang", "en", "--frmat", "json"], "usage error: No such option: --frmat"),
+        (["nosuch"], "用法错误"),
+    ],
+)
+def test_usage_errors_are_localised_and_exit_2(args: list[str], words: str) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "facility_check", *args], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

@@ -7,6 +7,8 @@ comes from a renderer registry. Output is deterministic: same input, same bytes.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -461,12 +463,57 @@ def _main(
     """facility-check"""
 
 
+_USAGE_ZH = (
+    (re.compile(r"^Missing argument '(.+)'\.?$"), "缺少参数 {0}"),
+    (re.compile(r"^Missing option '(.+)'\.?$"), "缺少选项 {0}"),
+    (re.compile(r"^No such option: (\S+)"), "没有这个选项：{0}"),
+    (re.compile(r"^No such command '(.+)'\.?$"), "没有这个命令：{0}"),
+    (re.compile(r"^Got unexpected extra arguments? \((.+)\)$"), "多余的参数：{0}"),
+    (re.compile(r"^Invalid value for '(.+?)': (.+)$"), "{0} 的取值无效：{1}"),
+    (re.compile(r"^Option '(.+)' requires an argument\.?$"), "选项 {0} 需要一个值"),
+)
+
+
+def _usage_message(message: str, lang: str, command: str) -> str:
+    if lang == "en":
+        return f"usage error: {message} (see {command} --help)"
+    for pattern, template in _USAGE_ZH:
+        match = pattern.match(message.strip())
+        if match:
+            message = template.format(*match.groups())
+            break
+    return f"用法错误：{message}（运行 {command} --help 查看用法）"
+
+
 def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
             with contextlib.suppress(ValueError, OSError):  # exotic streams keep their encoding
                 stream.reconfigure(encoding="utf-8")
-    app()
+    argv = sys.argv[1:]
+    lang = (
+        "en"
+        if any(a == "--lang=en" for a in argv)
+        or any(a == "--lang" and b == "en" for a, b in itertools.pairwise(argv))
+        else "zh"
+    )
+    if not argv:
+        argv = ["--help"]
+    try:
+        code = app(args=argv, prog_name="facility-check", standalone_mode=False)
+    except KeyboardInterrupt:
+        sys.stderr.write("已中断\n" if lang == "zh" else "interrupted\n")
+        sys.exit(130)
+    except Exception as exc:
+        # usage errors of the CLI framework carry exit code 2 and a message; anything else is a bug
+        format_message = getattr(exc, "format_message", None)
+        if format_message is None or getattr(exc, "exit_code", None) != 2:
+            raise
+        ctx = getattr(exc, "ctx", None)
+        command = getattr(ctx, "command_path", None) or "facility-check"
+        sys.stderr.write(_usage_message(str(format_message()), lang, command) + "\n")
+        sys.exit(EXIT_INPUT)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
 __all__ = ["Facility", "app", "main"]
