@@ -10,7 +10,7 @@ import contextlib
 import itertools
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, TypeAlias
@@ -194,6 +194,37 @@ def _hazard_index(
     return index
 
 
+Render = Callable[[Sequence[FacilityReport], Sequence[ValidatedRecord], str], str]
+
+
+def _run_facilities(
+    files: list[str],
+    overlay: str | None,
+    as_of: str | None,
+    hazards: list[str] | None,
+    fmt: str,
+    lang: str,
+    out: str | None,
+    render: Render,
+    assume_unknown_met: bool = False,
+) -> NoReturn:
+    """What `check` and `self-check` share: validate, evaluate, render, exit 0 / 1 / 2."""
+    when = _as_of(as_of, lang)
+    catalogue = _catalogue(overlay, lang)
+    records = _validated(files, when)
+    rejected = [v for v in records if not v.ok]
+    reports = _reports(
+        records, catalogue, Options(as_of=when, assume_unknown_met=assume_unknown_met), hazards, lang
+    )
+    if not reports:
+        _emit(VALIDATION_REPORTERS["json" if fmt == "json" else "text"]().render(rejected, lang), out)
+        raise typer.Exit(EXIT_INPUT)
+    _emit(render(reports, rejected, lang), out)
+    if rejected:
+        raise typer.Exit(EXIT_INPUT)
+    raise typer.Exit(EXIT_FINDINGS if any(r.exit_findings() for r in reports) else EXIT_OK)
+
+
 @app.command()
 def validate(
     files: Annotated[list[str], typer.Argument(help="JSON / JSON Lines 文件、目录，或 - 表示标准输入")],
@@ -225,20 +256,8 @@ def check(
     out: OutOpt = None,
 ) -> None:
     """逐条检查 / Check facilities article by article; exit 0 compliant, 1 findings, 2 input errors."""
-    when = _as_of(as_of, lang)
-    catalogue = _catalogue(overlay, lang)
-    records = _validated(files, when)
-    rejected = [v for v in records if not v.ok]
-    reports = _reports(
-        records, catalogue, Options(as_of=when, assume_unknown_met=assume_unknown_met), hazards, lang
-    )
-    if not reports:
-        _emit(VALIDATION_REPORTERS["json" if fmt == "json" else "text"]().render(rejected, lang), out)
-        raise typer.Exit(EXIT_INPUT)
-    _emit(FACILITY_REPORTERS[fmt]().render(reports, rejected, lang), out)
-    if rejected:
-        raise typer.Exit(EXIT_INPUT)
-    raise typer.Exit(EXIT_FINDINGS if any(r.exit_findings() for r in reports) else EXIT_OK)
+    render = FACILITY_REPORTERS[fmt]().render
+    _run_facilities(files, overlay, as_of, hazards, fmt, lang, out, render, assume_unknown_met)
 
 
 @app.command("self-check")
@@ -252,18 +271,7 @@ def self_check(
     out: OutOpt = None,
 ) -> None:
     """机构自查 / The provider's view: what to fix or supply, first things first."""
-    when = _as_of(as_of, lang)
-    catalogue = _catalogue(overlay, lang)
-    records = _validated(files, when)
-    rejected = [v for v in records if not v.ok]
-    reports = _reports(records, catalogue, Options(as_of=when), hazards, lang)
-    if not reports:
-        _emit(VALIDATION_REPORTERS["json" if fmt == "json" else "text"]().render(rejected, lang), out)
-        raise typer.Exit(EXIT_INPUT)
-    _emit(SELFCHECK_REPORTERS[fmt]().render(reports, rejected, lang), out)
-    if rejected:
-        raise typer.Exit(EXIT_INPUT)
-    raise typer.Exit(EXIT_FINDINGS if any(r.exit_findings() for r in reports) else EXIT_OK)
+    _run_facilities(files, overlay, as_of, hazards, fmt, lang, out, SELFCHECK_REPORTERS[fmt]().render)
 
 
 @app.command()

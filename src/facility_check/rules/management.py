@@ -6,7 +6,7 @@ registered by a stable name, so renumbering an article is a change to the catalo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 
 from ..record import Certificate, Document, Facility, StaffRole, TrainingKind
@@ -396,31 +396,42 @@ def practice(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             yield met(f"已建立“{label_zh}”", f"'{label_en}' in place", f"{path}.in_place", measured=True)
 
 
+def _all_present(
+    given: Sequence[object] | None,
+    required: list[str],
+    path: str,
+    what_zh: str,
+    what_en: str,
+    done_zh: str,
+    done_en: str,
+) -> Check:
+    """Every required item is among those given (None: not recorded)."""
+    if given is None:
+        return unknown(f"未提供{what_zh}情况", f"{what_en} not given", path, required=required)
+    have = sorted({str(i) for i in given})
+    missing = [x for x in required if x not in have]
+    if missing:
+        return unmet(
+            f"缺少以下{what_zh}：{', '.join(missing)}",
+            f"missing {what_en}: {', '.join(missing)}",
+            path,
+            measured=have,
+            required=required,
+        )
+    return met(done_zh, done_en, path, measured=have, required=required)
+
+
 def public_disclosure(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Fees, care, meals, health care and safety disclosed to the public."""
-    required = [str(x) for x in p["items"]]
-    items = f.operations.public_disclosure if f.operations else None
-    path = "$.operations.public_disclosure"
-    if items is None:
-        yield unknown("未提供信息公示情况", "public disclosure not given", path, required=required)
-        return
-    missing = [x for x in required if x not in {str(i) for i in items}]
-    if missing:
-        yield unmet(
-            f"以下信息未公示：{', '.join(missing)}",
-            f"not disclosed: {', '.join(missing)}",
-            path,
-            measured=sorted(str(i) for i in items),
-            required=required,
-        )
-    else:
-        yield met(
-            "收费、保育、膳食、保健、安全等信息均已公示",
-            "all required information disclosed",
-            path,
-            measured=sorted(str(i) for i in items),
-            required=required,
-        )
+    yield _all_present(
+        f.operations.public_disclosure if f.operations else None,
+        [str(x) for x in p["items"]],
+        "$.operations.public_disclosure",
+        "公示信息",
+        "disclosed items",
+        "收费、保育、膳食、保健、安全等信息均已公示",
+        "all required information disclosed",
+    )
 
 
 def meals_only(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -624,23 +635,15 @@ def safety_responsibility(f: Facility, p: Params, ctx: Context) -> Iterator[Chec
 
 def emergency_preparedness(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Emergency plans for every required hazard, a recent drill, and a named fire-safety manager."""
-    required = [str(x) for x in p["plans"]]
-    plans = f.operations.emergency_plans if f.operations else None
-    path = "$.operations.emergency_plans"
-    if plans is None:
-        yield unknown("未提供应急预案情况", "emergency plans not given", path, required=required)
-    else:
-        missing = [x for x in required if x not in {str(i) for i in plans}]
-        if missing:
-            yield unmet(
-                f"缺少以下应急预案：{', '.join(missing)}",
-                f"missing emergency plans: {', '.join(missing)}",
-                path,
-                measured=sorted(str(i) for i in plans),
-                required=required,
-            )
-        else:
-            yield met("各类突发事件应急预案齐全", "emergency plans for every required hazard", path)
+    yield _all_present(
+        f.operations.emergency_plans if f.operations else None,
+        [str(x) for x in p["plans"]],
+        "$.operations.emergency_plans",
+        "应急预案",
+        "emergency plans",
+        "各类突发事件应急预案齐全",
+        "emergency plans for every required hazard",
+    )
     drills = f.systems.emergency_drills if f.systems else None
     yield recent(
         drills.last_date if drills else None,
