@@ -161,6 +161,27 @@ def _feature_problem(
     )
 
 
+def _ring_closed(source: str, index: int, fid: str | None) -> Problem:
+    return _feature_problem(
+        source,
+        index,
+        fid,
+        "多边形环未闭合，已按首点闭合",
+        "unclosed polygon ring closed at its first position",
+        Severity.warning,
+    )
+
+
+def _duplicate_id(source: str, index: int, fid: str | None) -> Problem:
+    return _feature_problem(source, index, fid, "id 重复", "duplicate id")
+
+
+def _no_voltage(source: str, index: int, fid: str | None) -> Problem:
+    return _feature_problem(
+        source, index, fid, "架空电力线缺少电压等级 voltage_kv", "power line without voltage_kv"
+    )
+
+
 LINE_SUFFIXES = (".geojsonl", ".geojsons", ".geojsonseq", ".ndjson", ".jsonl")
 _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
 _ENUMS: dict[str, frozenset[Any]] = {
@@ -349,15 +370,11 @@ def _slow_feature(
         layers.problems.append(_feature_problem(source, index, fid, "缺少 id", "has no id"))
         return
     if fid in seen:
-        layers.problems.append(_feature_problem(source, index, fid, "id 重复", "duplicate id"))
+        layers.problems.append(_duplicate_id(source, index, fid))
         return
     props = feature["properties"]
     if props["kind"] == "power_line" and "voltage_kv" not in props:
-        layers.problems.append(
-            _feature_problem(
-                source, index, fid, "架空电力线缺少电压等级 voltage_kv", "power line without voltage_kv"
-            )
-        )
+        layers.problems.append(_no_voltage(source, index, fid))
         return
     geometry = feature["geometry"]
     gtype, coords = geometry["type"], geometry["coordinates"]
@@ -372,16 +389,7 @@ def _slow_feature(
         closed = [_close_ring(r) for poly in coords for r in poly]
         repaired = any(closed)
     if repaired:
-        layers.problems.append(
-            _feature_problem(
-                source,
-                index,
-                fid,
-                "多边形环未闭合，已按首点闭合",
-                "unclosed polygon ring closed at its first position",
-                Severity.warning,
-            )
-        )
+        layers.problems.append(_ring_closed(source, index, fid))
     seen.add(fid)
     special = {k: v for k, v in props.items() if k != "kind" and k != "id"}
     k = columns.add(fid, kinds[props["kind"]], special, index)
@@ -472,14 +480,10 @@ def load_layer(path: str, layers: HazardLayers) -> None:
             continue
         fid = str(fid_raw)
         if fid in seen:
-            layers.problems.append(_feature_problem(source, index, fid, "id 重复", "duplicate id"))
+            layers.problems.append(_duplicate_id(source, index, fid))
             continue
         if kind == "power_line" and "voltage_kv" not in props:
-            layers.problems.append(
-                _feature_problem(
-                    source, index, fid, "架空电力线缺少电压等级 voltage_kv", "power line without voltage_kv"
-                )
-            )
+            layers.problems.append(_no_voltage(source, index, fid))
             continue
         seen.add(fid)
         special = {k: v for k, v in props.items() if k != "kind" and k != "id"} if len(props) > 1 else None
@@ -497,16 +501,7 @@ def load_layer(path: str, layers: HazardLayers) -> None:
             ring = coords[0]
             if ring[0] != ring[-1]:
                 _close_ring(ring)
-                layers.problems.append(
-                    _feature_problem(
-                        source,
-                        index,
-                        fid,
-                        "多边形环未闭合，已按首点闭合",
-                        "unclosed polygon ring closed at its first position",
-                        Severity.warning,
-                    )
-                )
+                layers.problems.append(_ring_closed(source, index, fid))
         for position in ring:
             xs.append(position[0])
             ys.append(position[1])
