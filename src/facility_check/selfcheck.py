@@ -1,7 +1,8 @@
 """The provider's view: what to do, first things first.
 
-Order: siting failures and mandatory design clauses (safety) → articles not carried out (they cost
-0.1 each) → other design clauses → articles with missing facts (supply them) → recommendations.
+Order: mandatory design clauses (safety) → articles not carried out (they cost 0.1 each; a site
+too close to a hazard is SET-12) → other design clauses → articles with missing facts (supply
+them) → recommendations; within each, in the order of the standards.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class TodoItem:
     actions: tuple[Text, ...]
     facts: tuple[str, ...]
     deducts: bool
+    order: tuple[object, ...] = ()  # the article's place in its document
 
     def to_dict(self, lang: str) -> dict[str, Any]:
         return {
@@ -50,26 +52,12 @@ def _item(priority: int, kind: str, r: ArticleResult, deducts: bool) -> TodoItem
         actions=tuple(c.message for c in checks),
         facts=tuple(sorted({p for c in checks for p in c.paths})),
         deducts=deducts,
+        order=r.article.sort_key(),
     )
 
 
 def todo(report: FacilityReport) -> list[TodoItem]:
     items: list[TodoItem] = []
-    if report.siting is not None:
-        for f in report.siting.findings:
-            if not f.passed:
-                items.append(
-                    TodoItem(
-                        0,
-                        "fix",
-                        f"SITE-{f.hazard_id}",
-                        Text(f"危险源 {f.hazard_id}", f"hazard {f.hazard_id}"),
-                        Text(f.source, f.source),
-                        (f.message,),
-                        ("$.location",),
-                        False,
-                    )
-                )
     for r in report.design.findings:
         if r.status == Status.unmet and r.article.strength == "shall":
             items.append(_item(0 if r.article.mandatory else 2, "fix", r, False))
@@ -83,4 +71,4 @@ def todo(report: FacilityReport) -> list[TodoItem]:
             items.append(_item(4, "supply", r, False))
         elif r.status in (Status.unmet, Status.unknown) and r.article.strength == "should":
             items.append(_item(5, "recommendation", r, False))
-    return sorted(items, key=lambda i: (i.priority, i.code))
+    return sorted(items, key=lambda i: (i.priority, i.order, i.code))
