@@ -327,3 +327,27 @@ def test_usage_errors_are_localised_and_exit_2(args: list[str], words: str) -> N
     )
     assert result.returncode == 2 and words in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["check-hp-002.html", "district.html"])
+def test_html_is_well_formed(name: str) -> None:
+    from html.parser import HTMLParser
+
+    void = {"meta", "br", "hr", "img", "input", "link"}
+
+    class Balance(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag not in void:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+            self.stack.pop()
+
+    parser = Balance()
+    parser.feed((GOLDEN / name).read_text(encoding="utf-8"))
+    assert parser.stack == []

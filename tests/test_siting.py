@@ -321,3 +321,32 @@ def test_unreadable_layer_is_an_error(tmp_path: Path) -> None:
         load_layers([str(path)])
     with pytest.raises(HazardError):
         load_layers([str(tmp_path / "missing.geojson")])
+
+
+def test_overlay_changes_a_siting_distance(tmp_path: Path) -> None:
+    from facility_check.catalogue import apply_overlay, load_base
+
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(
+        "overlay: 1\nname: 本地\nsiting:\n  pollution_source: {value: 60, source: 地方规则 60 m}\n",
+        encoding="utf-8",
+    )
+    record = Facility.model_validate(
+        json.loads((ROOT / "samples/facilities/hp-006-self-check-gcj02.json").read_text(encoding="utf-8"))
+    )
+    layers = [str(ROOT / "samples/hazards/heping-gcj02.geojson")]
+    national = {
+        f.hazard_id: f for f in SitingIndex(load_layers(layers), load_base()).evaluate(record).findings
+    }
+    local = {
+        f.hazard_id: f
+        for f in SitingIndex(load_layers(layers), apply_overlay(load_base(), overlay))
+        .evaluate(record)
+        .findings
+    }
+    assert not national["WT-01"].passed and national["WT-01"].required_m == 100
+    assert (
+        local["WT-01"].passed
+        and local["WT-01"].required_m == 60
+        and "地方规则 60 m [本地]" in local["WT-01"].source
+    )

@@ -440,6 +440,18 @@ def apply_overlay(base: Catalogue, path: Path) -> Catalogue:
             continue
         articles[entry["code"]] = _article(entry, doc, origin=name)
 
+    known_kinds = set(
+        (_safe_load(data_dir("standards") / "siting.yaml", "standards/siting.yaml") or {}).get("kinds", {})
+    )
+    for kind in sorted(set(data.get("siting") or {}) - known_kinds):
+        problems.append(
+            _problem(
+                source,
+                f"$.siting.{kind}",
+                f"未知的危险源类型 {kind!r}（可用：{', '.join(sorted(known_kinds))}）",
+                f"unknown hazard kind {kind!r} (known: {', '.join(sorted(known_kinds))})",
+            )
+        )
     siting = {
         kind: Parameter(change["value"], str(change["source"]), "m", overlay=name)
         for kind, change in (data.get("siting") or {}).items()

@@ -157,6 +157,7 @@ def test_overlay_disables_an_article(tmp_path: Path) -> None:
             "no_such_predicate",
         ),
         ("overlay: 1\nname: t\nparameters: [\n", "YAML"),
+        ("overlay: 1\nname: t\nsiting:\n  petrol_station: {value: 60, source: s}\n", "petrol_station"),
         ("overlay: 1\nname: !!python/object/apply:os.system [echo]\n", "YAML"),
     ],
 )
