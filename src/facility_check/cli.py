@@ -10,7 +10,7 @@ import contextlib
 import itertools
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, TypeAlias
@@ -339,7 +339,8 @@ def district(
 
     when = _as_of(as_of, lang)
     catalogue = _catalogue(overlay, lang)
-    index = _hazard_index(hazards, catalogue, lang, allow_rejected=True)
+    with _spinner("读取危险源图层…" if lang == "zh" else "reading hazard layers…"):
+        index = _hazard_index(hazards, catalogue, lang, allow_rejected=True)
     reporter = DISTRICT_REPORTERS[fmt]()
     if reporter.binary and out is None and sys.stdout.isatty():
         _usage(
@@ -379,6 +380,18 @@ def district(
             "add --allow-incomplete to accept it\n"
         )
     raise typer.Exit(result.exit_code())
+
+
+@contextlib.contextmanager
+def _spinner(text: str) -> Iterator[None]:
+    """A spinner on stderr while something long runs, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(text):
+        yield
 
 
 class _progress:
