@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -70,16 +70,6 @@ class Problem:
             if value is not None:
                 out[key] = value
         return out
-
-
-@dataclass
-class InputError(Exception):
-    """Raised where input cannot be used at all (usage errors, unreadable files)."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return "; ".join(p.message.en for p in self.problems)
 
 
 def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:

@@ -17,15 +17,6 @@ from .problems import Problem, Text
 from .rules.base import Check, Status
 from .scoring import to_number
 
-STATUS_ORDER = {Status.unmet: 0, Status.unknown: 1, Status.met: 2, Status.not_applicable: 3}
-STATUS_ZH = {
-    Status.met: "符合",
-    Status.unmet: "不符合",
-    Status.unknown: "未知",
-    Status.not_applicable: "不适用",
-}
-VERDICT_ZH = {"compliant": "符合", "noncompliant": "不符合", "unknown": "无法判断"}
-
 
 @dataclass(frozen=True)
 class ArticleResult:

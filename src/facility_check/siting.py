@@ -38,7 +38,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .catalogue import Catalogue
 from .geo.coords import geometry_to_wgs84, to_wgs84
-from .loading import LoadFailure, decode, parse_json
+from .loading import decode, parse_json
 from .problems import Problem, Severity, Text
 from .record import Facility
 from .report import SitingFinding, SitingResult
@@ -609,10 +609,6 @@ def load_layers(paths: Iterable[str]) -> HazardLayers:
     return layers
 
 
-def layer_failures(layers: HazardLayers) -> list[LoadFailure]:
-    return [LoadFailure(p.source, [p]) for p in layers.rejected]
-
-
 # ----------------------------------------------------------------------------------------------
 # Required distances
 # ----------------------------------------------------------------------------------------------
@@ -690,11 +686,6 @@ def requirement(
                 value, f"{rules['small_facility_source']}（{grade} 级站，{recovery}）", False, must_not_cross
             )
     return Requirement(default, source, False, must_not_cross)
-
-
-def max_requirement(hazard: Hazard, overrides: dict[str, tuple[float, str]]) -> float:
-    req = requirement(hazard, None, overrides)
-    return 0.0 if req is None else req.distance_m
 
 
 # ----------------------------------------------------------------------------------------------
