@@ -109,6 +109,14 @@ def test_assume_unknown_met_is_labelled() -> None:
     assert "假定未知项均符合" in text
 
 
+def test_an_earlier_as_of_does_not_reject_records() -> None:
+    code, out, _ = invoke(
+        "check", "samples/facilities/hp-001-compliant.json", "--as-of", "2024-01-01", "--format", "json"
+    )
+    report = json.loads(out)
+    assert code == 1 and report["facility_id"] == "HP-001" and report["as_of"] == "2024-01-01"
+
+
 def test_as_of_overrides_the_inspection_date() -> None:
     later = json.loads(
         invoke(

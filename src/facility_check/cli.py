@@ -147,10 +147,14 @@ def _emit(text: str | bytes, out: str | None, lang: str = "zh") -> None:
     sys.stdout.flush()
 
 
-def _validated(files: Iterable[str], as_of: date | None) -> list[ValidatedRecord]:
-    # Event dates may not lie after the reference date; without --as-of that is today (validation only).
-    today = as_of or date.today()
-    return list(validate_items(iter_sources(list(files)), today))
+def _validated(files: Iterable[str], as_of: date | None, *, rules_date: bool = True) -> list[ValidatedRecord]:
+    """Validate the inputs. Event dates may not lie in the future: after today, or after a later
+    --as-of. For `check` and `district`, --as-of is the date the rules are applied on and an
+    earlier one must not reject records (``rules_date``); for `validate` it is the reference itself.
+    """
+    today = date.today()
+    limit = (max(today, as_of) if as_of else today) if rules_date else (as_of or today)
+    return list(validate_items(iter_sources(list(files)), limit))
 
 
 def _reports(
@@ -234,7 +238,7 @@ def validate(
     out: OutOpt = None,
 ) -> None:
     """校验记录格式 / Validate facility records: every problem, located by file and JSON path."""
-    records = _validated(files, _as_of(as_of, lang))
+    records = _validated(files, _as_of(as_of, lang), rules_date=False)
     _emit(VALIDATION_REPORTERS[fmt]().render(records, lang), out)
     raise typer.Exit(EXIT_OK if all(v.ok for v in records) else EXIT_INPUT)
 
@@ -356,7 +360,7 @@ def district(
             siting_index=index,
             hazard_problems=list(index.layers.problems) if index is not None else [],
             allow_incomplete=allow_incomplete,
-            today=when or date.today(),
+            today=max(date.today(), when) if when else date.today(),
             progress=advance,
             workers=workers,
         )

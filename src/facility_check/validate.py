@@ -325,6 +325,7 @@ def raw_problems(source: str, data: Any, today: date, text: str | None = None) -
                     f"日期 {iso} 晚于检查日期 {inspection_date.isoformat()}：记录应反映检查当日的情况",
                     f"date {iso} is after the inspection date {inspection_date.isoformat()}: "
                     "the record describes the day of inspection",
+                    severity=Severity.warning,  # an inconsistency to flag, not a reason to drop the facility
                     expected=f"<= {inspection_date.isoformat()}",
                     found=iso,
                 )
