@@ -81,7 +81,8 @@ def run_record(
     catalogue: Catalogue | None = None,
     assume_unknown_met: bool = False,
 ) -> FacilityReport:
-    validated = validate_raw(RawRecord("case", data), as_of or date(2026, 11, 24))
+    today = date(2026, 11, 24)  # as the CLI: an earlier --as-of does not make later dates "future"
+    validated = validate_raw(RawRecord("case", data), max(today, as_of) if as_of else today)
     errors = [p for p in validated.problems if p.severity == "error"]
     assert validated.facility is not None and not errors, [
         f"{p.path}: {p.message.en}" for p in validated.problems

@@ -114,6 +114,13 @@ def recent(
             required=f"<= {max_days} days",
         )
     days = age_days(when, as_of)
+    if days < 0:  # evidence from after the reference date cannot show compliance on that date
+        return unknown(
+            f"{what_zh}日期 {when.isoformat()} 晚于参考日期 {as_of.isoformat()}",
+            f"{what_en} ({when.isoformat()}) is after the reference date {as_of.isoformat()}",
+            path,
+            required=f"<= {max_days} days before {as_of.isoformat()}",
+        )
     if days <= max_days:
         return met(
             f"{what_zh}：{when.isoformat()}（{days} 天前）",
