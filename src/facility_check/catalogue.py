@@ -18,7 +18,7 @@ import jsonschema
 import yaml
 
 from .problems import Problem, Text
-from .resources import data_dir, load_schema
+from .resources import data_dir, load_schema, siting_rules
 
 CATALOGUE_FILES = ("setup-standard.yaml", "management-norms.yaml", "design-codes.yaml")
 MAX_OVERLAY_BYTES = 1024 * 1024
@@ -440,9 +440,7 @@ def apply_overlay(base: Catalogue, path: Path) -> Catalogue:
             continue
         articles[entry["code"]] = _article(entry, doc, origin=name)
 
-    known_kinds = set(
-        (_safe_load(data_dir("standards") / "siting.yaml", "standards/siting.yaml") or {}).get("kinds", {})
-    )
+    known_kinds = set(siting_rules()["kinds"])
     for kind in sorted(set(data.get("siting") or {}) - known_kinds):
         problems.append(
             _problem(

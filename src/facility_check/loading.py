@@ -184,14 +184,6 @@ def _find_key(text: str, key: str) -> tuple[int | None, int | None]:
 
 
 def depth_exceeded(value: Any, limit: int = MAX_DEPTH) -> bool:
-    return _depth_exceeded(value, limit)
-
-
-def too_deep(source: str) -> Problem:
-    return _too_deep(source)
-
-
-def _depth_exceeded(value: Any, limit: int) -> bool:
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
@@ -253,13 +245,13 @@ def parse_json(text: str, source: str, line_offset: int = 0, *, check_depth: boo
             )
         ) from None
     except RecursionError:
-        raise _Reject(_too_deep(source)) from None
-    if check_depth and _depth_exceeded(value, MAX_DEPTH):
-        raise _Reject(_too_deep(source))
+        raise _Reject(too_deep(source)) from None
+    if check_depth and depth_exceeded(value, MAX_DEPTH):
+        raise _Reject(too_deep(source))
     return value
 
 
-def _too_deep(source: str) -> Problem:
+def too_deep(source: str) -> Problem:
     return _problem(
         source,
         "limit.depth",

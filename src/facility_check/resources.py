@@ -28,3 +28,13 @@ def load_schema(filename: str) -> dict[str, Any]:
     with (data_dir("schemas") / filename).open(encoding="utf-8") as f:
         schema: dict[str, Any] = json.load(f)
     return schema
+
+
+@cache
+def siting_rules() -> dict[str, Any]:
+    """``standards/siting.yaml``: hazard kinds, default distances and their sources."""
+    import yaml
+
+    with (data_dir("standards") / "siting.yaml").open(encoding="utf-8") as f:
+        rules: dict[str, Any] = yaml.safe_load(f)
+    return rules

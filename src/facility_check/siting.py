@@ -30,7 +30,6 @@ import jsonschema
 import numpy as np
 import orjson
 import shapely
-import yaml
 from pyproj import CRS, Transformer
 from shapely import STRtree
 from shapely.geometry import shape
@@ -42,7 +41,7 @@ from .loading import decode, parse_json
 from .problems import Problem, Severity, Text
 from .record import Facility
 from .report import SitingFinding, SitingResult
-from .resources import data_dir, load_schema
+from .resources import load_schema, siting_rules
 
 CELL_DEG = 0.1
 MAX_LAYER_BYTES = 512 * 1024 * 1024
@@ -134,13 +133,6 @@ class _Columns:
         if props:
             self.properties[k] = props
         return k
-
-
-@cache
-def siting_rules() -> dict[str, Any]:
-    with (data_dir("standards") / "siting.yaml").open(encoding="utf-8") as f:
-        rules: dict[str, Any] = yaml.safe_load(f)
-    return rules
 
 
 # ----------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from rich.cells import cell_len
 
 from ..district import DistrictResult, FacilityRow
 from .base import dump_json, esc, html_page, label
+from .base import md_cell as _md
 
 ITEMS = (
     ("siting", "1 选址安全适宜", "1 Safe siting", "2.5"),
@@ -231,10 +232,6 @@ class DistrictJson(DistrictReporter):
 
     def render(self, d: DistrictResult, lang: str) -> str:
         return dump_json(d.to_dict(lang))
-
-
-def _md(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 class DistrictMarkdown(DistrictReporter):

@@ -12,6 +12,7 @@ from ..rules.base import Status
 from ..selfcheck import todo
 from ..validate import ValidatedRecord
 from .base import STATUS_MARK, dump_json, esc, html_page, label
+from .base import md_cell as _md
 from .validation import problems_as_dicts, problems_as_text
 
 STATUS_ORDER = {Status.unmet: 0, Status.unknown: 1, Status.met: 2, Status.not_applicable: 3}
@@ -294,10 +295,6 @@ def markdown_report(r: FacilityReport, lang: str) -> str:
             out.append("")
     out += ["", label(lang, "signature"), ""]
     return "\n".join(out)
-
-
-def _md(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 class MarkdownReporter(FacilityReporter):
