@@ -146,8 +146,8 @@ def _schema_problem(source: str, error: ValidationError) -> Problem:
         want = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         expected = " | ".join(str(w) for w in want)
         got = json_type(found)
-        zh = f"类型错误：应为{'或'.join(_TYPE_ZH.get(str(w), str(w)) for w in want)}，实际为{_TYPE_ZH.get(got, got)}"
-        en = f"wrong type: expected {expected}, found {got}"
+        zh = f"类型错误：应为{'或'.join(_TYPE_ZH.get(str(w), str(w)) for w in want)}，实际为{_TYPE_ZH.get(got, got)} {describe(found)}"
+        en = f"wrong type: expected {expected}, found {got} {describe(found)}"
     elif kind in ("enum", "const"):
         value: Any = error.validator_value
         options: list[Any] = list(value) if kind == "enum" else [value]

@@ -16,10 +16,14 @@ def problem_line(p: Problem, lang: str) -> str:
         str(p.severity)
     ]
     line = f"{p.location()}: {sev}: {p.message(lang)}"
+    # add expected / found only where the sentence does not already say them
+    message = p.message(lang)
+    says_expected = ("应" in message) if lang == "zh" else ("expected" in message)
+    says_found = ("实际" in message) if lang == "zh" else ("found" in message)
     extra = []
-    if p.expected is not None and p.expected not in p.message(lang):
+    if p.expected is not None and p.expected not in message and not says_expected:
         extra.append(f"{label(lang, 'expected')} {p.expected}")
-    if p.found is not None and p.found not in p.message(lang):
+    if p.found is not None and p.found not in message and not says_found:
         extra.append(f"{label(lang, 'found')} {p.found}")
     if extra:
         line += "（" + "；".join(extra) + "）" if lang == "zh" else " (" + "; ".join(extra) + ")"
@@ -55,8 +59,10 @@ class ValidationText(ValidationReporter):
                     f"{v.source}{ident}: {status}，{len(errors)} 个错误，{len(v.problems) - len(errors)} 个警告"
                 )
             else:
+                warnings = len(v.problems) - len(errors)
                 lines.append(
-                    f"{v.source}{ident}: {status}, {len(errors)} errors, {len(v.problems) - len(errors)} warnings"
+                    f"{v.source}{ident}: {status}, {len(errors)} error{'s' * (len(errors) != 1)}, "
+                    f"{warnings} warning{'s' * (warnings != 1)}"
                 )
             lines.extend("  " + problem_line(p, lang) for p in v.problems)
         ok = sum(1 for v in records if v.ok)
