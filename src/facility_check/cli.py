@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, TypeAlias
 
 import typer
 
-from . import __version__
-from .catalogue import Catalogue, CatalogueError
-from .catalogue import load as load_catalogue
-from .engine import Options, evaluate
-from .loading import iter_sources
-from .problems import Problem, Severity, Text
+from . import __version__, pipeline
+from .catalogue import Catalogue
+from .engine import Options
+from .pipeline import InputError
+from .problems import Problem, Text
 from .record import Facility
 from .render.base import dump_json
 from .render.catalogue import CATALOGUE_REPORTERS
@@ -31,8 +30,8 @@ from .render.facility import FACILITY_REPORTERS, SELFCHECK_REPORTERS
 from .render.siting import SITING_REPORTERS
 from .render.validation import VALIDATION_REPORTERS, problem_line
 from .report import FacilityReport
-from .siting import HazardError, SitingIndex, load_layers
-from .validate import ValidatedRecord, validate_items
+from .siting import SitingIndex
+from .validate import ValidatedRecord
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
@@ -120,8 +119,8 @@ def _as_of(value: str | None, lang: str) -> date | None:
 
 def _catalogue(overlay: str | None, lang: str) -> Catalogue:
     try:
-        return load_catalogue(overlay)
-    except CatalogueError as exc:
+        return pipeline.catalogue(overlay)
+    except InputError as exc:
         _fail(exc.problems, lang)
 
 
@@ -147,16 +146,6 @@ def _emit(text: str | bytes, out: str | None, lang: str = "zh") -> None:
     sys.stdout.flush()
 
 
-def _validated(files: Iterable[str], as_of: date | None, *, rules_date: bool = True) -> list[ValidatedRecord]:
-    """Validate the inputs. Event dates may not lie in the future: after today, or after a later
-    --as-of. For `check` and `district`, --as-of is the date the rules are applied on and an
-    earlier one must not reject records (``rules_date``); for `validate` it is the reference itself.
-    """
-    today = date.today()
-    limit = (max(today, as_of) if as_of else today) if rules_date else (as_of or today)
-    return list(validate_items(iter_sources(list(files)), limit))
-
-
 def _reports(
     records: Sequence[ValidatedRecord],
     catalogue: Catalogue,
@@ -164,38 +153,22 @@ def _reports(
     hazards: list[str] | None,
     lang: str,
 ) -> list[FacilityReport]:
-    siting_index = _hazard_index(hazards, catalogue, lang)
-    usable = [v.facility for v in records if v.ok and v.facility is not None]
-    sitings = iter(siting_index.evaluate_many(usable)) if siting_index is not None else None
-    reports = []
-    for v in records:
-        if not v.ok or v.facility is None:
-            continue
-        warnings = tuple(p for p in v.problems if p.severity == Severity.warning)
-        siting = next(sitings) if sitings is not None else None
-        reports.append(
-            evaluate(v.facility, catalogue, options, source=v.source, siting=siting, warnings=warnings)
-        )
-    return reports
+    return pipeline.evaluate_records(records, catalogue, options, _hazard_index(hazards, catalogue, lang))
 
 
 def _hazard_index(
     hazards: list[str] | None, catalogue: Catalogue, lang: str, *, allow_rejected: bool = False
 ) -> SitingIndex | None:
-    """Load hazard layers; a feature that cannot be used is an input error unless allowed."""
-    if not hazards:
-        return None
+    """Load hazard layers, printing their warnings; unusable features end the run unless allowed."""
     try:
-        layers = load_layers(hazards)
-        index = SitingIndex(layers, catalogue)
-    except HazardError as exc:
+        loaded = pipeline.hazard_index(hazards, catalogue, allow_rejected=allow_rejected)
+    except InputError as exc:
         _fail(exc.problems, lang)
-    for p in layers.problems:
-        if p.severity == Severity.warning or allow_rejected:
-            sys.stderr.write(problem_line(p, lang) + "\n")
-    if layers.rejected and not allow_rejected:
-        _fail(layers.rejected, lang)
-    return index
+    if loaded is None:
+        return None
+    for p in loaded.notices:
+        sys.stderr.write(problem_line(p, lang) + "\n")
+    return loaded.index
 
 
 Render = Callable[[Sequence[FacilityReport], Sequence[ValidatedRecord], str], str]
@@ -215,7 +188,7 @@ def _run_facilities(
     """What `check` and `self-check` share: validate, evaluate, render, exit 0 / 1 / 2."""
     when = _as_of(as_of, lang)
     catalogue = _catalogue(overlay, lang)
-    records = _validated(files, when)
+    records = pipeline.validated(files, when)
     rejected = [v for v in records if not v.ok]
     reports = _reports(
         records, catalogue, Options(as_of=when, assume_unknown_met=assume_unknown_met), hazards, lang
@@ -238,7 +211,7 @@ def validate(
     out: OutOpt = None,
 ) -> None:
     """校验记录格式 / Validate facility records: every problem, located by file and JSON path."""
-    records = _validated(files, _as_of(as_of, lang), rules_date=False)
+    records = pipeline.validated(files, _as_of(as_of, lang), rules_date=False)
     _emit(VALIDATION_REPORTERS[fmt]().render(records, lang), out)
     raise typer.Exit(EXIT_OK if all(v.ok for v in records) else EXIT_INPUT)
 
@@ -294,7 +267,7 @@ def siting(
     catalogue = _catalogue(overlay, lang)
     index = _hazard_index(hazards, catalogue, lang)
     assert index is not None
-    records = _validated(files, None)
+    records = pipeline.validated(files, None)
     rejected = [v for v in records if not v.ok]
     usable = [v.facility for v in records if v.ok and v.facility is not None]
     for v in rejected:

@@ -287,18 +287,20 @@ def _zh_json_error(msg: str) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
+def _too_large(source: str) -> Problem:
+    return _problem(
+        source,
+        "limit.size",
+        f"文件超过 {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB 上限；大量记录请使用 JSON Lines (.jsonl)",
+        f"file is larger than the {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB limit; "
+        "use JSON Lines (.jsonl) for many records",
+    )
+
+
 def _read_limited(stream: BinaryIO, source: str) -> bytes:
     data = stream.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise _Reject(
-            _problem(
-                source,
-                "limit.size",
-                f"文件超过 {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB 上限；大量记录请使用 JSON Lines (.jsonl)",
-                f"file is larger than the {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB limit; "
-                "use JSON Lines (.jsonl) for many records",
-            )
-        )
+        raise _Reject(_too_large(source))
     return data
 
 
@@ -437,19 +439,10 @@ def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
         stream = stdin if stdin is not None else sys.stdin.buffer
         try:
             data = _read_limited(stream, "<stdin>")
-            text, warnings = decode(data, "<stdin>")
-            # stdin may carry JSON Lines: more than one non-empty line, each a JSON value
-            lines = [ln for ln in text.splitlines() if ln.strip()]
-            if len(lines) > 1 and all(ln.lstrip()[:1] in "{[" for ln in lines) and _is_jsonl(text):
-                import io
-
-                yield from _iter_jsonl(io.BytesIO(text.encode("utf-8")), "<stdin>")
-                return
-            value = parse_json(text, "<stdin>")
         except _Reject as exc:
             yield LoadFailure("<stdin>", [exc.problem])
             return
-        yield from _records_from_document(value, "<stdin>", warnings)
+        yield from iter_bytes(data, "<stdin>")
         return
 
     path = Path(name)
@@ -497,14 +490,33 @@ def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
     except _Reject as exc:
         yield LoadFailure(name, [exc.problem])
         return
-    try:
-        text, warnings = decode(data, name)
-        # a single-record document is depth-checked by validation (only if the models reject it)
-        value = parse_json(text, name, check_depth=not text.lstrip().startswith("{"))
-    except _Reject as exc:
-        yield LoadFailure(name, [exc.problem])
+    yield from iter_bytes(data, name, sniff_jsonl=False)
+
+
+def iter_bytes(data: bytes, source: str, *, sniff_jsonl: bool = True) -> Iterator[LoadItem]:
+    """Yield the records of a document held in memory (an upload, stdin), named by ``source``.
+
+    A name ending in ``.jsonl``/``.ndjson`` is read as JSON Lines; otherwise, with ``sniff_jsonl``,
+    a document of more than one line, each a JSON value, is recognised as JSON Lines too.
+    """
+    if len(data) > MAX_DOCUMENT_BYTES:
+        yield LoadFailure(source, [_too_large(source)])
         return
-    yield from _records_from_document(value, name, warnings, text if isinstance(value, dict) else None)
+    if source.lower().endswith(JSONL_SUFFIXES):
+        yield from _iter_jsonl(data.splitlines(keepends=True), source)
+        return
+    try:
+        text, warnings = decode(data, source)
+        lines = [ln for ln in text.splitlines() if ln.strip()] if sniff_jsonl else []
+        if len(lines) > 1 and all(ln.lstrip()[:1] in "{[" for ln in lines) and _is_jsonl(text):
+            yield from _iter_jsonl(text.encode("utf-8").splitlines(keepends=True), source)
+            return
+        # a single-record document is depth-checked by validation (only if the models reject it)
+        value = parse_json(text, source, check_depth=not text.lstrip().startswith("{"))
+    except _Reject as exc:
+        yield LoadFailure(source, [exc.problem])
+        return
+    yield from _records_from_document(value, source, warnings, text if isinstance(value, dict) else None)
 
 
 def _is_jsonl(text: str) -> bool:
