@@ -297,9 +297,10 @@ def siting(
     records = _validated(files, None)
     rejected = [v for v in records if not v.ok]
     usable = [v.facility for v in records if v.ok and v.facility is not None]
-    for v in rejected:
+    for v in records:  # errors of rejected records, and warnings (swapped coordinates …) of all
         for p in v.problems:
-            sys.stderr.write(problem_line(p, lang) + "\n")
+            if not v.ok or p.severity == Severity.warning:
+                sys.stderr.write(problem_line(p, lang) + "\n")
     if not usable:
         raise typer.Exit(EXIT_INPUT)
     results = index.evaluate_many(usable)
@@ -364,6 +365,8 @@ def district(
             progress=advance,
             workers=workers,
         )
+    for p in result.record_warnings:
+        sys.stderr.write(problem_line(p, lang) + "\n")
     _emit(reporter.render(result, lang), out)
     if out is not None and fmt == "csv":
         stem = Path(out).with_suffix("")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -166,6 +167,36 @@ def _constant(name: str) -> Any:
     raise _BadConstant(name)
 
 
+# Python refuses to convert integer literals longer than this (CVE-2020-10735); found as a
+# located input error instead of a ValueError from deep inside the JSON decoder.
+MAX_INT_DIGITS = 4300
+
+
+class _BadNumber(ValueError):
+    def __init__(self, literal: str, kind: str) -> None:
+        super().__init__(literal)
+        self.literal = literal
+        self.kind = kind  # "digits" (too long an integer) or "infinite" (a float that overflows)
+
+
+def _parse_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_INT_DIGITS:
+        raise _BadNumber(literal, "digits")
+    return int(literal)
+
+
+def _parse_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):  # 1e400 overflows to infinity: no measurement is that large
+        raise _BadNumber(literal, "infinite")
+    return value
+
+
+def _number_position(text: str, literal: str) -> tuple[int | None, int | None]:
+    pos = text.find(literal)
+    return _line_col(text, pos) if pos >= 0 else (None, None)
+
+
 def _line_col(text: str, pos: int) -> tuple[int, int]:
     line = text.count("\n", 0, pos) + 1
     col = pos - (text.rfind("\n", 0, pos) + 1) + 1
@@ -209,7 +240,37 @@ def parse_json(text: str, source: str, line_offset: int = 0, *, check_depth: boo
             _problem(source, "json.empty", "文件为空（没有 JSON 内容）", "file is empty (no JSON content)")
         )
     try:
-        value = json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_constant)
+        value = json.loads(
+            text,
+            object_pairs_hook=_pairs_hook,
+            parse_constant=_constant,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+        )
+    except _BadNumber as exc:
+        line, col = _number_position(text, exc.literal)
+        shown = exc.literal if len(exc.literal) <= 20 else f"{exc.literal[:8]}…（{len(exc.literal)} 位）"
+        shown_en = (
+            exc.literal if len(exc.literal) <= 20 else f"{exc.literal[:8]}… ({len(exc.literal)} digits)"
+        )
+        if exc.kind == "digits":
+            zh = f"整数位数超过 {MAX_INT_DIGITS} 位（{shown}）：不是有效的数值"
+            en = f"an integer with more than {MAX_INT_DIGITS} digits ({shown_en}) is not a valid value"
+        else:
+            zh = f"数值 {shown} 超出可表示的范围（按无穷大读取）：请填写有限的数值"
+            en = f"number {shown_en} is out of range (it reads as infinity): give a finite number"
+        raise _Reject(
+            _problem(
+                source,
+                "json.number",
+                zh,
+                en,
+                expected=None if exc.kind == "infinite" else f"<= {MAX_INT_DIGITS}",
+                found=exc.literal if len(exc.literal) <= 20 else exc.literal[:20] + "…",
+                line=None if line is None else line + line_offset,
+                column=col,
+            )
+        ) from None
     except _DuplicateKey as exc:
         line, col = _find_key(text, exc.key)
         raise _Reject(
@@ -509,8 +570,8 @@ def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
 
 def _is_jsonl(text: str) -> bool:
     try:
-        json.loads(text)
-    except json.JSONDecodeError:
+        json.loads(text, parse_int=_parse_int)
+    except ValueError:  # a syntax error, or a number the line-by-line parse will report
         return True
     return False
 

@@ -30,7 +30,8 @@ ShortText = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    # NaN and infinity are no measurement (JSON cannot carry them; the Python API must not either)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,307 @@
+"""Regression tests of issue 15: inputs that crashed or silently misled, and output injection.
+
+Each test names the defect it guards; each failed before the fix (a traceback, exit 1 read as
+"findings", or a silent "compliant").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from facility_check.cli import app
+from tests.helpers import ROOT, base_record
+
+HAZARDS = ["--hazards", "samples/hazards/heping-hazards.geojson"]
+COMPLIANT = "samples/facilities/hp-001-compliant.json"
+
+
+@pytest.fixture(autouse=True)
+def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def invoke(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), input=stdin)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write(path: Path, data: Any) -> str:
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def overlay(path: Path, body: str) -> str:
+    path.write_text("overlay: 1\nname: test\n" + body, encoding="utf-8")
+    return str(path)
+
+
+# ----------------------------------------------------------------------------------------------
+# 1. Integers longer than 4,300 digits
+# ----------------------------------------------------------------------------------------------
+
+HUGE = "9" * 5000
+
+
+def test_huge_integer_in_a_record_file_is_a_located_input_error(tmp_path: Path) -> None:
+    text = json.dumps(base_record(), ensure_ascii=False).replace(
+        '"filed_capacity": 50', f'"filed_capacity": {HUGE}'
+    )
+    assert HUGE in text
+    path = tmp_path / "huge.json"
+    path.write_text(text, encoding="utf-8")
+    for command in ("validate", "check"):
+        code, out, _ = invoke(command, str(path), "--format", "json", "--lang", "en")
+        assert code == 2
+        problem = json.loads(out)["records"][0]["problems"][0] if command == "validate" else None
+        if problem is not None:
+            assert problem["code"] == "json.number"
+            assert problem["line"] == 1 and problem["column"] > 1
+            assert "4300 digits" in problem["message"]
+
+
+@pytest.mark.parametrize("lines", [1, 2])
+def test_huge_integer_on_stdin_is_an_input_error(lines: int) -> None:
+    text = "\n".join(f'{{"a": {HUGE}}}' for _ in range(lines))
+    code, out, _ = invoke("validate", "-", "--lang", "en", stdin=text.encode())
+    assert code == 2
+    assert "more than 4300 digits" in out
+
+
+def test_huge_integer_in_a_json_lines_file_rejects_that_line_only(tmp_path: Path) -> None:
+    good = json.dumps(base_record(), ensure_ascii=False)
+    path = tmp_path / "two.jsonl"
+    path.write_text(good + "\n" + f'{{"a": {HUGE}}}\n', encoding="utf-8")
+    code, out, _ = invoke("validate", str(path), "--format", "json")
+    assert code == 2
+    records = json.loads(out)["records"]
+    assert [r["valid"] for r in records] == [True, False]
+    assert records[1]["problems"][0]["line"] == 2
+
+
+def test_huge_integer_in_a_hazard_layer_is_an_input_error(tmp_path: Path) -> None:
+    layer = json.loads((ROOT / "samples/hazards/heping-hazards.geojson").read_text(encoding="utf-8"))
+    text = json.dumps(layer).replace('"FeatureCollection"', '"FeatureCollection", "x": ' + HUGE, 1)
+    path = tmp_path / "layer.geojson"
+    path.write_text(text, encoding="utf-8")
+    code, _, err = invoke("check", COMPLIANT, "--hazards", str(path), "--lang", "en")
+    assert code == 2
+    assert "4300 digits" in err
+
+
+# ----------------------------------------------------------------------------------------------
+# 2. Non-finite numbers
+# ----------------------------------------------------------------------------------------------
+
+
+def test_1e400_area_is_rejected_not_read_as_infinity(tmp_path: Path) -> None:
+    text = json.dumps(base_record(), ensure_ascii=False).replace('"area_m2": 32.0', '"area_m2": 1e400', 1)
+    assert "1e400" in text
+    path = tmp_path / "inf.json"
+    path.write_text(text, encoding="utf-8")
+    code, out, _ = invoke("validate", str(path), "--format", "json", "--lang", "en")
+    assert code == 2
+    problem = json.loads(out)["records"][0]["problems"][0]
+    assert problem["code"] == "json.number"
+    assert "infinity" in problem["message"]
+
+
+def test_models_refuse_nan_and_infinity_from_python() -> None:
+    from pydantic import ValidationError
+
+    from facility_check.record import Facility
+
+    data = base_record()
+    data["rooms"][0]["area_m2"] = float("inf")
+    with pytest.raises(ValidationError):
+        Facility.model_validate(data)
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", ".NaN"])
+@pytest.mark.parametrize("command", ["check", "siting"])
+def test_non_finite_siting_distance_in_an_overlay_is_refused(
+    tmp_path: Path, value: str, command: str
+) -> None:
+    path = overlay(tmp_path / "o.yaml", f"siting:\n  fuel_station: {{value: {value}, source: x}}\n")
+    code, out, err = invoke(command, COMPLIANT, *HAZARDS, "--overlay", path, "--lang", "en")
+    assert code == 2, out
+    assert "$.siting.fuel_station.value" in err
+    assert "not a finite number" in err
+
+
+def test_non_finite_parameter_in_an_overlay_is_refused(tmp_path: Path) -> None:
+    path = overlay(tmp_path / "o.yaml", "parameters:\n  SET-20:\n    mixed_ratio: {value: .nan, source: x}\n")
+    code, _, err = invoke("check", COMPLIANT, "--overlay", path, "--lang", "en")
+    assert code == 2
+    assert "$.parameters.SET-20.mixed_ratio.value" in err
+
+
+def test_siting_distance_beyond_100_km_is_refused(tmp_path: Path) -> None:
+    path = overlay(tmp_path / "o.yaml", "siting:\n  fuel_station: {value: 1.0e+300, source: x}\n")
+    code, _, err = invoke("siting", COMPLIANT, *HAZARDS, "--overlay", path, "--lang", "en")
+    assert code == 2
+    assert "at most 100000 m" in err
+
+
+# ----------------------------------------------------------------------------------------------
+# 3. YAML bombs and deep nesting in overlays
+# ----------------------------------------------------------------------------------------------
+
+
+def test_billion_laughs_overlay_is_refused_at_its_first_alias(tmp_path: Path) -> None:
+    lines = ["x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, 10):
+        lines.append(f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
+    path = tmp_path / "laughs.yaml"
+    path.write_text("overlay: 1\nname: laughs\narticles: [*a9]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    assert len(path.read_bytes()) < 1024
+    code, _, err = invoke("check", COMPLIANT, "--overlay", str(path), "--lang", "en")
+    assert code == 2
+    assert "aliases" in err and "not allowed" in err
+
+
+def test_deeply_nested_overlay_is_a_located_yaml_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("overlay: 1\nname: deep\nauthority: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    code, _, err = invoke("check", COMPLIANT, "--overlay", str(path), "--lang", "en")
+    assert code == 2
+    assert "deeper than the limit of 32" in err
+    assert f"{path}:3:" in err  # line 3, with its column
+
+
+def test_huge_integer_in_an_overlay_is_an_input_error(tmp_path: Path) -> None:
+    path = overlay(tmp_path / "o.yaml", f"siting:\n  fuel_station: {{value: {HUGE}, source: x}}\n")
+    code, _, err = invoke("check", COMPLIANT, "--overlay", path, "--lang", "en")
+    assert code == 2
+    assert "unreadable number" in err
+
+
+# ----------------------------------------------------------------------------------------------
+# 4. Geometry of records (the hazard-layer side belongs to siting)
+# ----------------------------------------------------------------------------------------------
+
+
+def _mixed_dimensions() -> dict[str, Any]:
+    data = base_record()
+    data["location"]["site_boundary"]["coordinates"][0][1].append(10.0)
+    return data
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_boundary_mixing_2_and_3_number_positions_is_a_located_error(tmp_path: Path, command: str) -> None:
+    path = write(tmp_path / "mixed.json", _mixed_dimensions())
+    code, out, err = invoke(command, path, "--lang", "en")
+    assert code == 2
+    assert "$.location.site_boundary.coordinates[0][1]" in out + err
+    assert "mixed coordinate dimensions" in out + err
+
+
+def test_one_mixed_boundary_does_not_abort_a_district(tmp_path: Path) -> None:
+    folder = tmp_path / "d"
+    folder.mkdir()
+    write(folder / "a.json", base_record())
+    bad = _mixed_dimensions()
+    bad["facility_id"] = "HP-999"
+    write(folder / "b.json", bad)
+    code, out, _ = invoke("district", str(folder), *HAZARDS, "--format", "json")
+    assert code == 2  # incomplete
+    result = json.loads(out)
+    assert result["evaluated"] == 1
+    assert result["rejected"][0]["errors"][0]["code"] == "geometry.dimension"
+
+
+def test_boundary_position_out_of_range_is_an_error(tmp_path: Path) -> None:
+    data = base_record()
+    ring = data["location"]["site_boundary"]["coordinates"][0]
+    ring[2] = [523.3964406, 41.7890801]
+    code, out, _ = invoke("validate", write(tmp_path / "r.json", data), "--format", "json")
+    assert code == 2
+    problem = json.loads(out)["records"][0]["problems"][0]
+    assert problem["code"] == "geometry.range"
+    assert problem["path"] == "$.location.site_boundary.coordinates[0][2]"
+
+
+def _swapped_in_xinjiang() -> dict[str, Any]:
+    """A site in Urumqi written [lat, lon]: both numbers in range, the point outside China."""
+    data = base_record()
+    data["location"]["longitude"], data["location"]["latitude"] = 43.8, 87.6
+    del data["location"]["site_boundary"]
+    return data
+
+
+def test_swapped_coordinates_are_warned_by_check_siting_and_district(tmp_path: Path) -> None:
+    path = write(tmp_path / "xj.json", _swapped_in_xinjiang())
+    _, out, _ = invoke("check", path, *HAZARDS, "--lang", "en")
+    assert "look swapped" in out
+    _, _, err = invoke("siting", path, *HAZARDS, "--lang", "en")
+    assert "look swapped" in err
+    folder = tmp_path / "d"
+    folder.mkdir()
+    write(folder / "xj.json", _swapped_in_xinjiang())
+    _, out, err = invoke("district", str(folder), *HAZARDS, "--format", "json", "--lang", "en")
+    assert "look swapped" in err
+    assert json.loads(out)["record_warnings"][0]["code"] == "location.swapped"
+
+
+def test_swapped_boundary_without_a_point_is_warned(tmp_path: Path) -> None:
+    data = base_record()
+    loc = data["location"]
+    del loc["longitude"], loc["latitude"]
+    loc["site_boundary"]["coordinates"] = [[[43.8, 87.6], [43.801, 87.6], [43.801, 87.601], [43.8, 87.6]]]
+    _, out, _ = invoke("validate", write(tmp_path / "b.json", data), "--format", "json")
+    codes = [p["code"] for p in json.loads(out)["records"][0]["problems"]]
+    assert "location.swapped" in codes
+
+
+# ----------------------------------------------------------------------------------------------
+# 6. Overlay parameter values are checked against the parameter they override
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "value", "words"),
+    [
+        ("SET-20", "mixed_ratio", "many", "must be a number"),
+        ("SET-20", "mixed_ratio", "0", "greater than 0"),
+        ("SET-20", "mixed_ratio", "6.5", "whole number"),
+        ("SET-20", "ratios", "{infant: 3, toddler: 5}", "exactly the keys"),
+        ("SET-20", "ratios", "{infant: 3, toddler: 5, older: -7}", "older: "),
+        ("SET-19", "class_limits", "[10, 15]", "must be a mapping"),
+        ("SET-11", "lease_years_min", "true", "must be a number"),
+        ("SET-11", "warn_remaining_days", "10000000000", "at most 36500"),
+        ("MGT-37", "min_share", "1.5", "at most 1"),
+        ("MGT-26", "food_licence", "yes please", "true or false"),
+        ("MGT-31", "plans", "[fire, flood]", '"flood" is not one'),
+        ("DES-JGJ39-3.2.2", "per_child_m2", "-1", "greater than 0"),
+    ],
+)
+def test_overlay_parameter_value_is_type_and_range_checked(
+    tmp_path: Path, code: str, name: str, value: str, words: str
+) -> None:
+    path = overlay(
+        tmp_path / "o.yaml", f"parameters:\n  {code}:\n    {name}: {{value: {value}, source: x}}\n"
+    )
+    rc, _, err = invoke("check", COMPLIANT, "--overlay", path, "--lang", "en")
+    assert rc == 2, err
+    assert f"$.parameters.{code}.{name}.value" in err
+    assert words in err
+
+
+def test_overlay_parameter_values_that_fit_are_accepted(tmp_path: Path) -> None:
+    body = (
+        "parameters:\n"
+        "  SET-20:\n    mixed_ratio: {value: 6, source: x}\n"
+        "  MGT-31:\n    plans: {value: [fire, stampede], source: x}\n"
+        "  DES-JGJ39-3.2.2:\n    per_child_m2: {value: 2.5, source: x}\n"
+    )
+    rc, out, err = invoke(
+        "explain", "SET-20", "--overlay", overlay(tmp_path / "o.yaml", body), "--format", "json"
+    )
+    assert rc == 0, err
+    assert json.loads(out)["parameters"]["mixed_ratio"]["value"] == 6
