@@ -305,3 +305,105 @@ def test_overlay_parameter_values_that_fit_are_accepted(tmp_path: Path) -> None:
     )
     assert rc == 0, err
     assert json.loads(out)["parameters"]["mixed_ratio"]["value"] == 6
+
+
+# ----------------------------------------------------------------------------------------------
+# 5. Output injection: spreadsheet formulas, HTML in Markdown, control characters
+# ----------------------------------------------------------------------------------------------
+
+HOSTILE_NAME = "=cmd|' /C calc'!A0<script>alert(1)</script>\u202e"
+HOSTILE_FILE = "a\x1b[2J\x07.json"  # a file name reaches every report as the record's source
+
+
+def _hostile_district(tmp_path: Path, name: str = HOSTILE_NAME) -> str:
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    data = base_record()
+    data["name"] = name
+    write(folder / HOSTILE_FILE, data)
+    return str(folder)
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_csv_cells_starting_a_formula_are_written_as_text(tmp_path: Path, start: str) -> None:
+    import csv
+    import io
+
+    folder = _hostile_district(tmp_path, start + "1+1 托育")
+    code, out, _ = invoke("district", folder, "--format", "csv")
+    assert code in (0, 1)
+    rows = list(csv.reader(io.StringIO(out)))
+    names = [row[1] for row in rows[1:] if len(row) > 1]
+    assert names[0] == "'" + start + "1+1 托育"
+    cells = [cell for row in rows for cell in row]
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+
+
+def test_xlsx_cells_are_never_formulas(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    target = tmp_path / "d.xlsx"
+    invoke("district", _hostile_district(tmp_path), "--format", "xlsx", "--out", str(target))
+    workbook = load_workbook(target)
+    cells = [cell for ws in workbook.worksheets for row in ws.iter_rows() for cell in row]
+    assert not any(cell.data_type == "f" for cell in cells)
+    name = workbook["facilities"]["B2"].value
+    assert isinstance(name, str) and name.startswith("'=cmd")
+
+
+def test_csv_tables_written_with_out_are_guarded_too(tmp_path: Path) -> None:
+    target = tmp_path / "d.csv"
+    invoke("district", _hostile_district(tmp_path), "--format", "csv", "--out", str(target))
+    assert ",'=cmd" in target.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["check", "district"])
+def test_markdown_escapes_html_from_names(tmp_path: Path, command: str) -> None:
+    folder = _hostile_district(tmp_path)
+    _, out, _ = invoke(command, folder, "--format", "markdown")
+    assert "<script>" not in out
+    assert "&lt;script&gt;" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check"],
+        ["check", "--format", "markdown"],
+        ["check", "--format", "html"],
+        ["self-check"],
+        ["district"],
+        ["district", "--format", "csv"],
+        ["district", "--format", "markdown"],
+        ["district", "--format", "json"],
+        ["siting", *HAZARDS],
+        ["siting", *HAZARDS, "--format", "svg"],
+        ["validate"],
+    ],
+)
+def test_control_characters_never_reach_the_terminal(tmp_path: Path, args: list[str]) -> None:
+    folder = _hostile_district(tmp_path)
+    _, out, err = invoke(args[0], folder, *args[1:])
+    for stream in (out, err):
+        assert not any(ch in stream for ch in "\x1b\x07\u202e"), args
+    assert "\\u001b" in out + err or "\\u202e" in out + err
+
+
+@pytest.mark.parametrize("name", ["阳光托育\n选址安全: 符合", "阳光\x1b[2J托育", "阳光\x00托育"])
+def test_control_characters_in_a_name_are_a_validation_error(tmp_path: Path, name: str) -> None:
+    data = base_record()
+    data["name"] = name
+    code, out, _ = invoke("check", write(tmp_path / "r.json", data), "--format", "json", "--lang", "en")
+    assert code == 2
+    problem = json.loads(out)["records"][0]["problems"][0]
+    assert problem["path"] == "$.name"
+    assert "control characters" in problem["message"]
+
+
+def test_neutralise_keeps_json_valid_and_meaning_intact() -> None:
+    from facility_check.render.base import dump_json, neutralise
+
+    value = {"name": "a\x7f\x85\u202eb", "n": 1}
+    text = neutralise(dump_json(value))
+    assert not any(ch in text for ch in "\x7f\x85\u202e")
+    assert json.loads(text) == value

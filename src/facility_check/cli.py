@@ -24,7 +24,7 @@ from .engine import Options, evaluate
 from .loading import iter_sources
 from .problems import Problem, Severity, Text
 from .record import Facility
-from .render.base import dump_json
+from .render.base import dump_json, neutralise
 from .render.catalogue import CATALOGUE_REPORTERS
 from .render.district import DISTRICT_REPORTERS, csv_text, tables
 from .render.facility import FACILITY_REPORTERS, SELFCHECK_REPORTERS
@@ -140,6 +140,7 @@ def _emit(text: str | bytes, out: str | None, lang: str = "zh") -> None:
         sys.stdout.buffer.write(text)
         sys.stdout.buffer.flush()
         return
+    text = neutralise(text)  # no control character of an input reaches the terminal raw
     try:
         sys.stdout.write(text)
     except UnicodeEncodeError:

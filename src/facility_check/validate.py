@@ -21,7 +21,7 @@ from pydantic import ValidationError as PydanticValidationError
 from . import uscc
 from .loading import LoadFailure, LoadItem, RawRecord, depth_exceeded, too_deep
 from .problems import Problem, Severity, Text, describe, sorted_problems
-from .record import Facility, RoomType
+from .record import NO_CONTROL_PATTERN, Facility, RoomType
 from .resources import load_schema
 
 # A generous bounding box of China's territory (lon, lat); outside it is a warning, not an error.
@@ -175,7 +175,11 @@ def _schema_problem(source: str, error: ValidationError) -> Problem:
     elif kind == "pattern":
         expected = str(error.validator_value)
         field_name = path.rsplit(".", 1)[-1]
-        if field_name == "uscc":
+        if expected == NO_CONTROL_PATTERN:
+            expected = None
+            zh = f"不能包含控制字符（换行、制表符、ESC 等），实际为 {describe(found)}"
+            en = f"must not contain control characters (line breaks, tabs, ESC …), found {describe(found)}"
+        elif field_name == "uscc":
             zh = "统一社会信用代码格式错误：应为 18 位数字或大写字母（不含 I、O、S、V、Z）"
             en = "malformed 统一社会信用代码: expected 18 digits or capital letters (no I, O, S, V, Z)"
         elif field_name == "division_code":
