@@ -407,3 +407,80 @@ def test_neutralise_keeps_json_valid_and_meaning_intact() -> None:
     text = neutralise(dump_json(value))
     assert not any(ch in text for ch in "\x7f\x85\u202e")
     assert json.loads(text) == value
+
+
+# ----------------------------------------------------------------------------------------------
+# 7. Nothing skipped silently
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "content"), [("blank.jsonl", "\n\n   \n"), ("empty.json", "")])
+def test_blank_json_lines_and_empty_json_agree(tmp_path: Path, name: str, content: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    code, out, _ = invoke("validate", str(path), "--format", "json", "--lang", "en")
+    assert code == 2
+    assert json.loads(out)["records"][0]["problems"][0]["code"] == "json.empty"
+
+
+def _odd_directory(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write(folder / "a.json", base_record())
+    (folder / "broken.json").symlink_to(folder / "nowhere.json")
+    (folder / "loop.json").symlink_to(folder / "loop.json")
+    (folder / "dir.json").mkdir()
+    (folder / "sub").mkdir()
+    write(folder / "sub" / "b.json", base_record())
+    (folder / "linkdir").symlink_to(folder / "sub")
+    (folder / "README.md").write_text("not a record", encoding="utf-8")
+    return folder
+
+
+EXPECTED_ODD = {
+    "broken.json": "input.link",
+    "dir.json": "input.subdirectory",
+    "linkdir": "input.subdirectory",
+    "loop.json": "input.link",
+    "sub": "input.subdirectory",
+}
+
+
+def test_directory_entries_that_cannot_be_read_are_listed_with_the_reason(tmp_path: Path) -> None:
+    folder = _odd_directory(tmp_path)
+    code, out, _ = invoke("validate", str(folder), "--format", "json", "--lang", "en")
+    assert code == 2
+    records = json.loads(out)["records"]
+    listed = {Path(r["source"]).name: r["problems"][0]["code"] for r in records if not r["valid"]}
+    assert listed == EXPECTED_ODD
+    assert [Path(r["source"]).name for r in records if r["valid"]] == ["a.json"]
+    loop = next(r for r in records if r["source"].endswith("loop.json"))
+    assert "loops" in loop["problems"][0]["message"]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_district_lists_unreadable_directory_entries_as_rejected(tmp_path: Path, workers: str) -> None:
+    folder = _odd_directory(tmp_path)
+    code, out, _ = invoke("district", str(folder), "--format", "json", "--workers", workers)
+    assert code == 2
+    result = json.loads(out)
+    assert {Path(r["source"]).name: r["errors"][0]["code"] for r in result["rejected"]} == EXPECTED_ODD
+    assert result["section"]["complete"] is False
+
+
+def test_help_says_subdirectories_are_not_read() -> None:
+    import typer
+
+    group = typer.main.get_command(app)
+    for command in ("validate", "check", "district"):
+        inputs = group.commands[command].params[0]
+        assert "不递归读取子目录" in inputs.help and "not recursively" in inputs.help
+
+
+def test_district_csv_on_stdout_carries_the_incomplete_marker(tmp_path: Path) -> None:
+    folder = _odd_directory(tmp_path)
+    code, out, _ = invoke("district", str(folder), "--format", "csv", "--lang", "en")
+    assert code == 2
+    assert out.splitlines()[-1].startswith("!! INCOMPLETE result")
+    _, complete, _ = invoke("district", "samples/facilities", "--format", "csv", *HAZARDS)
+    assert "INCOMPLETE" not in complete and "不完整" not in complete

@@ -36,6 +36,12 @@ from .validate import ValidatedRecord, validate_items
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
+DIR_HELP = (
+    "目录只读取其中的 .json/.jsonl/.ndjson 文件，不递归读取子目录；子目录、失效或循环的符号链接均作为无法读取的输入列出 / "
+    "a directory is read for its .json/.jsonl/.ndjson files, not recursively; subdirectories and broken or "
+    "looping links are listed as inputs that could not be read"
+)
+
 SCHEMAS = {
     "facility": "facility.schema.json",
     "hazards": "hazards.schema.json",
@@ -232,7 +238,9 @@ def _run_facilities(
 
 @app.command()
 def validate(
-    files: Annotated[list[str], typer.Argument(help="JSON / JSON Lines 文件、目录，或 - 表示标准输入")],
+    files: Annotated[
+        list[str], typer.Argument(help="JSON / JSON Lines 文件、目录，或 - 表示标准输入。" + DIR_HELP)
+    ],
     fmt: Annotated[ValidationFormat, typer.Option("--format")] = "text",
     lang: LangOpt = "zh",
     as_of: AsOfOpt = None,
@@ -246,7 +254,7 @@ def validate(
 
 @app.command()
 def check(
-    files: Annotated[list[str], typer.Argument(help="机构记录（JSON / JSON Lines / 目录 / -）")],
+    files: Annotated[list[str], typer.Argument(help="机构记录（JSON / JSON Lines / 目录 / -）。" + DIR_HELP)],
     overlay: OverlayOpt = None,
     as_of: AsOfOpt = None,
     hazards: HazardsOpt = None,
@@ -316,7 +324,9 @@ def siting(
 def district(
     inputs: Annotated[
         list[str],
-        typer.Argument(help="目录、JSON Lines、JSON 数组（可多个）/ directories, JSON Lines, JSON arrays"),
+        typer.Argument(
+            help="目录、JSON Lines、JSON 数组（可多个）/ directories, JSON Lines, JSON arrays. " + DIR_HELP
+        ),
     ],
     hazards: HazardsOpt = None,
     overlay: OverlayOpt = None,

@@ -431,7 +431,13 @@ class DistrictCsv(DistrictReporter):
     name = "csv"
 
     def render(self, d: DistrictResult, lang: str) -> str:
-        return csv_text(tables(d, lang)["facilities"])
+        rows = tables(d, lang)["facilities"]
+        if not d.complete:  # the table alone must not pass for the whole district
+            rows = [
+                *rows,
+                ["!! " + t(lang, "incomplete"), t(lang, "given", given=d.given, evaluated=d.evaluated)],
+            ]
+        return csv_text(rows)
 
 
 def csv_text(rows: list[list[str]]) -> str:
