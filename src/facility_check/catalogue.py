@@ -7,6 +7,7 @@ Articles are data; predicates are code (``rules.REGISTRY``). A broken catalogue 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -22,6 +23,7 @@ from .resources import data_dir, load_schema, siting_rules
 
 CATALOGUE_FILES = ("setup-standard.yaml", "management-norms.yaml", "design-codes.yaml")
 MAX_OVERLAY_BYTES = 1024 * 1024
+MAX_YAML_DEPTH = 32  # as for records (loading.MAX_DEPTH); the catalogue needs 6
 
 _CN_DIGITS = "零一二三四五六七八九"
 
@@ -202,13 +204,101 @@ def _safe_load(path: Path, source: str) -> Any:
     if len(raw) > MAX_OVERLAY_BYTES * 4:
         raise CatalogueError([_problem(source, "$", "文件过大", "file too large")])
     try:
-        return yaml.safe_load(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
+        _scan_yaml(text, source)
+        data = yaml.safe_load(text)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         raise CatalogueError(
             [_problem(source, "$", f"YAML 无法解析{where}：{exc}", f"YAML cannot be parsed{where}: {exc}")]
         ) from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4,300 digits)
+        raise CatalogueError(
+            [
+                _problem(
+                    source,
+                    "$",
+                    "YAML 中有无法读取的数值（例如超过 4300 位的整数）",
+                    f"YAML holds an unreadable number: {exc}",
+                )
+            ]
+        ) from None
+    bad = _non_finite(data, "$")
+    if bad is not None:
+        where, value = bad
+        raise CatalogueError(
+            [
+                _problem(
+                    source,
+                    where,
+                    f"数值 {value} 不是有限数：请填写有限的数值",
+                    f"{value} is not a finite number: give a finite number",
+                )
+            ]
+        )
+    return data
+
+
+def _located(source: str, mark: Any, zh: str, en: str) -> CatalogueError:
+    return CatalogueError(
+        [
+            Problem(
+                source=source,
+                path="$",
+                code="catalogue",
+                message=Text(zh, en),
+                line=mark.line + 1,
+                column=mark.column + 1,
+            )
+        ]
+    )
+
+
+def _scan_yaml(text: str, source: str) -> None:
+    """Refuse aliases and deep nesting from the event stream, before any tree is built.
+
+    A few nested aliases expand to billions of nodes ("billion laughs"), and thousands of nested
+    brackets exhaust the recursion of the tree builder; the event parser is iterative and meets
+    both at their first event, which also gives their line and column.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise _located(
+                source,
+                event.start_mark,
+                f"不允许使用 YAML 别名（*{event.anchor}）：请直接写出取值",
+                f"YAML aliases (*{event.anchor}) are not allowed: write the value out",
+            )
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise _located(
+                    source,
+                    event.start_mark,
+                    f"嵌套层数超过上限 {MAX_YAML_DEPTH}",
+                    f"nesting is deeper than the limit of {MAX_YAML_DEPTH}",
+                )
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
+
+
+def _non_finite(value: Any, path: str) -> tuple[str, str] | None:
+    """The path of the first NaN or infinity (YAML's .nan, .inf), or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, str(value)
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found = _non_finite(child, f"{path}.{key}")
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found = _non_finite(child, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _article(entry: Mapping[str, Any], doc: DocumentInfo, origin: str = "national") -> Article:
@@ -329,14 +419,123 @@ def load(overlay_path: str | None = None) -> Catalogue:
     return apply_overlay(base, Path(overlay_path))
 
 
-def _same_kind(old: Any, new: Any) -> bool:
-    """An overlay value must have the kind of the default it replaces (numbers are one kind)."""
-    if old is None or new is None:
-        return True
-    numbers = (int, float)
-    if isinstance(old, numbers) and not isinstance(old, bool):
-        return isinstance(new, numbers) and not isinstance(new, bool)
-    return type(old) is type(new)
+# Upper bounds of overlay numbers by unit: beyond them a value is a typo, and date arithmetic or
+# geometry would overflow. A unit not listed here is bounded by MAX_OVERLAY_NUMBER.
+MAX_BY_UNIT: Mapping[str, float] = MappingProxyType(
+    {"day": 36_500, "year": 100, "month": 1_200, "minute": 1_440, "hour": 24, "m": 100_000}
+)
+MAX_OVERLAY_NUMBER = 1_000_000
+COUNT_UNITS = frozenset({"child", "class", "floor", "day", "year", "month", "minute", "children per carer"})
+MAX_SITING_M = 100_000
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _describe(value: Any) -> str:
+    from .problems import describe
+
+    return describe(value)
+
+
+def _number_problem(new: Any, unit: str | None, positive: bool, name: str) -> tuple[str, str] | None:
+    if not _is_number(new):
+        return f"应为数值，实际为 {_describe(new)}", f"must be a number, found {_describe(new)}"
+    if not math.isfinite(new):
+        return "应为有限的数值", "must be a finite number"
+    if unit in COUNT_UNITS and new != int(new):
+        return f"应为整数（单位：{unit}），实际为 {new}", f"must be a whole number ({unit}), found {new}"
+    if positive and new <= 0:
+        return f"应大于 0，实际为 {new}", f"must be greater than 0, found {new}"
+    if new < 0:
+        return f"不能为负数，实际为 {new}", f"must not be negative, found {new}"
+    high = 1.0 if name.endswith("_share") else MAX_BY_UNIT.get(unit or "", MAX_OVERLAY_NUMBER)
+    if new > high:
+        return f"应不大于 {high:g}，实际为 {new}", f"must be at most {high:g}, found {new}"
+    return None
+
+
+def _value_problem(name: str, old: Any, new: Any, unit: str | None) -> tuple[str, str] | None:
+    """Why an overlay value cannot replace the default ``old``, or None when it can.
+
+    The default fixes the type and shape: a number stays a finite number of the same sign (a whole
+    number for counts and days), a mapping keeps exactly its keys, a list of names may only drop
+    names, never invent them (a predicate looks each name up), a text stays a text. A parameter
+    without a default (``mixed_ratio``) takes a positive number.
+    """
+    if old is None:
+        return _number_problem(new, unit, True, name)
+    if isinstance(old, bool):
+        ok = isinstance(new, bool)
+        return (
+            None
+            if ok
+            else (
+                f"应为 true 或 false，实际为 {_describe(new)}",
+                f"must be true or false, found {_describe(new)}",
+            )
+        )
+    if _is_number(old):
+        return _number_problem(new, unit, old > 0 or unit == "children per carer", name)
+    if isinstance(old, str):
+        ok = isinstance(new, str) and bool(new)
+        return (
+            None
+            if ok
+            else (
+                f"应为非空文本，实际为 {_describe(new)}",
+                f"must be a non-empty text, found {_describe(new)}",
+            )
+        )
+    if isinstance(old, dict):
+        if not isinstance(new, dict):
+            return f"应为映射，实际为 {_describe(new)}", f"must be a mapping, found {_describe(new)}"
+        if set(new) != set(old):
+            keys = ", ".join(str(k) for k in old)
+            return f"应恰好包含键 {keys}", f"must have exactly the keys {keys}"
+        for key, value in old.items():
+            problem = _value_problem(name, value, new[key], unit)
+            if problem is not None:
+                return f"{key}: {problem[0]}", f"{key}: {problem[1]}"
+        return None
+    if isinstance(old, list):
+        if not isinstance(new, list):
+            return f"应为列表，实际为 {_describe(new)}", f"must be a list, found {_describe(new)}"
+        if name == "design_rules":  # codes: the integrity check resolves them
+            ok = all(isinstance(x, str) for x in new)
+            return None if ok else ("应为条目代码的列表", "must be a list of article codes")
+        if old and all(isinstance(x, list) for x in old):  # e.g. [min, max] ranges
+            if len(new) != len(old):
+                return f"应有 {len(old)} 项", f"must have {len(old)} items"
+            for item_old, item_new in zip(old, new, strict=True):
+                problem = _value_problem(name, item_old, item_new, unit)
+                if problem is not None:
+                    return problem
+            return None
+        if all(isinstance(x, str) for x in old):
+            unknown = [x for x in new if not isinstance(x, str) or x not in old]
+            if unknown:
+                allowed = ", ".join(old)
+                return (
+                    f"只能取 {allowed} 中的项，{_describe(unknown[0])} 不在其中",
+                    f"may only hold items of {allowed}; {_describe(unknown[0])} is not one",
+                )
+            return None
+        if all(_is_number(x) for x in old):
+            for item in new:
+                problem = _number_problem(item, unit, False, name)
+                if problem is not None:
+                    return problem
+            return None
+    return (
+        None
+        if type(old) is type(new)
+        else (
+            f"类型应与默认值相同（{type(old).__name__}）",
+            f"must have the type of the default ({type(old).__name__})",
+        )
+    )
 
 
 def apply_overlay(base: Catalogue, path: Path) -> Catalogue:
@@ -384,13 +583,14 @@ def apply_overlay(base: Catalogue, path: Path) -> Catalogue:
                 )
                 continue
             old = params[pname]
-            if not _same_kind(old.value, change["value"]):
+            wrong = _value_problem(pname, old.value, change["value"], old.unit)
+            if wrong is not None:
                 problems.append(
                     _problem(
                         source,
-                        f"$.parameters.{code}.{pname}",
-                        f"{article.code}.{pname} 应为 {type(old.value).__name__} 类型",
-                        f"{article.code}.{pname} must be a {type(old.value).__name__}",
+                        f"$.parameters.{code}.{pname}.value",
+                        f"{article.code}.{pname} 的取值无效：{wrong[0]}",
+                        f"{article.code}.{pname}: invalid value: {wrong[1]}",
                     )
                 )
                 continue
@@ -450,6 +650,16 @@ def apply_overlay(base: Catalogue, path: Path) -> Catalogue:
                 f"unknown hazard kind {kind!r} (known: {', '.join(sorted(known_kinds))})",
             )
         )
+    for kind, change in sorted((data.get("siting") or {}).items()):
+        if _is_number(change["value"]) and change["value"] > MAX_SITING_M:
+            problems.append(
+                _problem(
+                    source,
+                    f"$.siting.{kind}.value",
+                    f"选址距离应不大于 {MAX_SITING_M} m，实际为 {change['value']}",
+                    f"a siting distance must be at most {MAX_SITING_M} m, found {change['value']}",
+                )
+            )
     siting = {
         kind: Parameter(change["value"], str(change["source"]), "m", overlay=name)
         for kind, change in (data.get("siting") or {}).items()

@@ -23,7 +23,7 @@ from .engine import Options
 from .pipeline import InputError
 from .problems import Problem, Text
 from .record import Facility
-from .render.base import dump_json
+from .render.base import dump_json, neutralise
 from .render.catalogue import CATALOGUE_REPORTERS
 from .render.district import DISTRICT_REPORTERS, csv_text, tables
 from .render.facility import FACILITY_REPORTERS, SELFCHECK_REPORTERS
@@ -34,6 +34,12 @@ from .siting import SitingIndex
 from .validate import ValidatedRecord
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+DIR_HELP = (
+    "目录只读取其中的 .json/.jsonl/.ndjson 文件，不递归读取子目录；子目录、失效或循环的符号链接均作为无法读取的输入列出 / "
+    "a directory is read for its .json/.jsonl/.ndjson files, not recursively; subdirectories and broken or "
+    "looping links are listed as inputs that could not be read"
+)
 
 SCHEMAS = {
     "facility": "facility.schema.json",
@@ -139,6 +145,7 @@ def _emit(text: str | bytes, out: str | None, lang: str = "zh") -> None:
         sys.stdout.buffer.write(text)
         sys.stdout.buffer.flush()
         return
+    text = neutralise(text)  # no control character of an input reaches the terminal raw
     try:
         sys.stdout.write(text)
     except UnicodeEncodeError:
@@ -204,7 +211,9 @@ def _run_facilities(
 
 @app.command()
 def validate(
-    files: Annotated[list[str], typer.Argument(help="JSON / JSON Lines 文件、目录，或 - 表示标准输入")],
+    files: Annotated[
+        list[str], typer.Argument(help="JSON / JSON Lines 文件、目录，或 - 表示标准输入。" + DIR_HELP)
+    ],
     fmt: Annotated[ValidationFormat, typer.Option("--format")] = "text",
     lang: LangOpt = "zh",
     as_of: AsOfOpt = None,
@@ -218,7 +227,7 @@ def validate(
 
 @app.command()
 def check(
-    files: Annotated[list[str], typer.Argument(help="机构记录（JSON / JSON Lines / 目录 / -）")],
+    files: Annotated[list[str], typer.Argument(help="机构记录（JSON / JSON Lines / 目录 / -）。" + DIR_HELP)],
     overlay: OverlayOpt = None,
     as_of: AsOfOpt = None,
     hazards: HazardsOpt = None,
@@ -270,9 +279,10 @@ def siting(
     records = pipeline.validated(files, None)
     rejected = [v for v in records if not v.ok]
     usable = [v.facility for v in records if v.ok and v.facility is not None]
-    for v in rejected:
+    for v in records:  # errors of rejected records, and warnings (swapped coordinates …) of all
         for p in v.problems:
-            sys.stderr.write(problem_line(p, lang) + "\n")
+            if not v.ok or p.severity == Severity.warning:
+                sys.stderr.write(problem_line(p, lang) + "\n")
     if not usable:
         raise typer.Exit(EXIT_INPUT)
     results = index.evaluate_many(usable)
@@ -287,7 +297,9 @@ def siting(
 def district(
     inputs: Annotated[
         list[str],
-        typer.Argument(help="目录、JSON Lines、JSON 数组（可多个）/ directories, JSON Lines, JSON arrays"),
+        typer.Argument(
+            help="目录、JSON Lines、JSON 数组（可多个）/ directories, JSON Lines, JSON arrays. " + DIR_HELP
+        ),
     ],
     hazards: HazardsOpt = None,
     overlay: OverlayOpt = None,
@@ -337,6 +349,8 @@ def district(
             progress=advance,
             workers=workers,
         )
+    for p in result.record_warnings:
+        sys.stderr.write(problem_line(p, lang) + "\n")
     _emit(reporter.render(result, lang), out)
     if out is not None and fmt == "csv":
         stem = Path(out).with_suffix("")

@@ -153,6 +153,8 @@ class DistrictResult:
     )  # code, title, title_en, count
     missing_facts: list[tuple[str, int]] = field(default_factory=list)
     hazard_problems: list[Problem] = field(default_factory=list)
+    # warnings of records that were evaluated (swapped or outside-China coordinates, encodings …)
+    record_warnings: list[Problem] = field(default_factory=list)
 
     @property
     def evaluated(self) -> int:
@@ -229,7 +231,11 @@ class DistrictResult:
             if self.overlay is None
             else {"name": self.overlay.name, "sha256": self.overlay.sha256},
             "allow_incomplete": self.allow_incomplete,
-        }
+        } | (
+            {"record_warnings": [p.to_dict(lang) for p in self.record_warnings]}
+            if self.record_warnings
+            else {}
+        )
 
 
 def _chunks(items: Iterable[ValidatedRecord], size: int) -> Iterator[list[ValidatedRecord]]:
@@ -250,6 +256,7 @@ class _Partial:
     rows: list[FacilityRow] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     given: int = 0
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def _process(
@@ -266,6 +273,7 @@ def _process(
         sitings = siting_index.evaluate_many(facilities) if siting_index is not None else [None] * len(usable)
         for v, siting in zip(usable, sitings, strict=True):
             assert v.facility is not None
+            out.warnings.extend(p for p in v.problems if p.severity == Severity.warning)
             out.rows.append(
                 row_from_report(evaluate(v.facility, catalogue, options, source=v.source, siting=siting))
             )
@@ -284,10 +292,12 @@ def _merge(
     """Combine pieces in input order; a facility id given twice is rejected everywhere it appears."""
     rows: list[FacilityRow] = []
     rejected: list[Rejected] = []
+    warnings: list[Problem] = []
     given = 0
     for part in partials:
         rows.extend(part.rows)
         rejected.extend(part.rejected)
+        warnings.extend(part.warnings)
         given += part.given
         if progress is not None:
             progress(part.given)
@@ -309,9 +319,11 @@ def _merge(
             )
             rejected.append(Rejected(source, fid, (problem,)))
     rows = [r for r in rows if r.facility_id not in duplicated]
-    return aggregate(
+    result = aggregate(
         rows, given, rejected, catalogue, options, siting_index, hazard_problems, allow_incomplete
     )
+    result.record_warnings = warnings
+    return result
 
 
 def compute(

@@ -18,7 +18,9 @@ as GB 18030 (a superset of GBK) is read, with a warning that names the encoding.
 from __future__ import annotations
 
 import codecs
+import errno
 import json
+import math
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -166,6 +168,36 @@ def _constant(name: str) -> Any:
     raise _BadConstant(name)
 
 
+# Python refuses to convert integer literals longer than this (CVE-2020-10735); found as a
+# located input error instead of a ValueError from deep inside the JSON decoder.
+MAX_INT_DIGITS = 4300
+
+
+class _BadNumber(ValueError):
+    def __init__(self, literal: str, kind: str) -> None:
+        super().__init__(literal)
+        self.literal = literal
+        self.kind = kind  # "digits" (too long an integer) or "infinite" (a float that overflows)
+
+
+def _parse_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_INT_DIGITS:
+        raise _BadNumber(literal, "digits")
+    return int(literal)
+
+
+def _parse_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):  # 1e400 overflows to infinity: no measurement is that large
+        raise _BadNumber(literal, "infinite")
+    return value
+
+
+def _number_position(text: str, literal: str) -> tuple[int | None, int | None]:
+    pos = text.find(literal)
+    return _line_col(text, pos) if pos >= 0 else (None, None)
+
+
 def _line_col(text: str, pos: int) -> tuple[int, int]:
     line = text.count("\n", 0, pos) + 1
     col = pos - (text.rfind("\n", 0, pos) + 1) + 1
@@ -209,7 +241,37 @@ def parse_json(text: str, source: str, line_offset: int = 0, *, check_depth: boo
             _problem(source, "json.empty", "文件为空（没有 JSON 内容）", "file is empty (no JSON content)")
         )
     try:
-        value = json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_constant)
+        value = json.loads(
+            text,
+            object_pairs_hook=_pairs_hook,
+            parse_constant=_constant,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+        )
+    except _BadNumber as exc:
+        line, col = _number_position(text, exc.literal)
+        shown = exc.literal if len(exc.literal) <= 20 else f"{exc.literal[:8]}…（{len(exc.literal)} 位）"
+        shown_en = (
+            exc.literal if len(exc.literal) <= 20 else f"{exc.literal[:8]}… ({len(exc.literal)} digits)"
+        )
+        if exc.kind == "digits":
+            zh = f"整数位数超过 {MAX_INT_DIGITS} 位（{shown}）：不是有效的数值"
+            en = f"an integer with more than {MAX_INT_DIGITS} digits ({shown_en}) is not a valid value"
+        else:
+            zh = f"数值 {shown} 超出可表示的范围（按无穷大读取）：请填写有限的数值"
+            en = f"number {shown_en} is out of range (it reads as infinity): give a finite number"
+        raise _Reject(
+            _problem(
+                source,
+                "json.number",
+                zh,
+                en,
+                expected=None if exc.kind == "infinite" else f"<= {MAX_INT_DIGITS}",
+                found=exc.literal if len(exc.literal) <= 20 else exc.literal[:20] + "…",
+                line=None if line is None else line + line_offset,
+                column=col,
+            )
+        ) from None
     except _DuplicateKey as exc:
         line, col = _find_key(text, exc.key)
         raise _Reject(
@@ -333,12 +395,17 @@ def _records_from_document(
         yield RawRecord(source=source, data=value, warnings=warnings, text=text)
 
 
-def _iter_jsonl(stream: Iterable[bytes], source: str, first_line: int = 1) -> Iterator[LoadItem]:
+def _iter_jsonl(
+    stream: Iterable[bytes], source: str, first_line: int = 1, *, whole: bool = True
+) -> Iterator[LoadItem]:
+    """The records of a JSON Lines file (``whole``) or of a range of one; blank lines are skipped,
+    but a whole file without any non-blank line is an empty input, as an empty ``.json`` is."""
     first = first_line == 1
-    any_record = False
+    any_line = False
     for number, raw in enumerate(stream, start=first_line):
         record_source = f"{source}#{number}"
         if len(raw) > MAX_RECORD_BYTES:
+            any_line = True
             yield LoadFailure(
                 record_source,
                 [
@@ -359,13 +426,13 @@ def _iter_jsonl(stream: Iterable[bytes], source: str, first_line: int = 1) -> It
             text, warnings = decode(raw, record_source)
             if not text.strip():
                 continue
+            any_line = True
             value = parse_json(text, record_source, line_offset=number - 1, check_depth=False)
         except _Reject as exc:
             yield LoadFailure(record_source, [exc.problem])
             continue
-        any_record = True
         yield RawRecord(source=record_source, data=value, line=number, warnings=warnings, text=text)
-    if not any_record and first and first_line == 1:
+    if whole and not any_line:
         yield LoadFailure(
             source, [_problem(source, "json.empty", "文件为空（没有任何记录）", "file is empty (no record)")]
         )
@@ -385,6 +452,7 @@ class Unit:
     end: int | None = None
     first_line: int = 1
     size: int = 0
+    problem: Problem | None = None  # a directory entry that cannot be read, reported as rejected
 
 
 def plan_units(names: list[str], chunk_bytes: int = 4 * 1024 * 1024) -> list[Unit]:
@@ -395,10 +463,14 @@ def plan_units(names: list[str], chunk_bytes: int = 4 * 1024 * 1024) -> list[Uni
         if name == "-" or not path.exists():
             units.append(Unit(name))
         elif path.is_dir():
-            children = sorted(
-                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".json", *JSONL_SUFFIXES)
-            )
-            units.extend(plan_units([str(c) for c in children], chunk_bytes) if children else [Unit(name)])
+            entries = directory_entries(path)
+            for entry in entries:
+                if isinstance(entry, Problem):
+                    units.append(Unit(entry.source, problem=entry))
+                else:
+                    units.extend(plan_units([str(entry)], chunk_bytes))
+            if not entries:
+                units.append(Unit(name))
         elif path.suffix.lower() in JSONL_SUFFIXES and path.stat().st_size > chunk_bytes:
             units.extend(_jsonl_ranges(path, chunk_bytes))
         else:
@@ -424,13 +496,16 @@ def _jsonl_ranges(path: Path, chunk_bytes: int) -> list[Unit]:
 
 
 def iter_unit(unit: Unit, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
+    if unit.problem is not None:
+        yield LoadFailure(unit.name, [unit.problem])
+        return
     if unit.end is None:
         yield from iter_source(unit.name, stdin=stdin)
         return
     with Path(unit.name).open("rb") as stream:
         stream.seek(unit.start)
         data = stream.read(unit.end - unit.start)
-    yield from _iter_jsonl(data.splitlines(keepends=True), unit.name, unit.first_line)
+    yield from _iter_jsonl(data.splitlines(keepends=True), unit.name, unit.first_line, whole=False)
 
 
 def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
@@ -447,10 +522,8 @@ def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
 
     path = Path(name)
     if path.is_dir():
-        children = sorted(
-            p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".json", *JSONL_SUFFIXES)
-        )
-        if not children:
+        entries = directory_entries(path)
+        if not entries:
             yield LoadFailure(
                 name,
                 [
@@ -462,8 +535,11 @@ def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
                     )
                 ],
             )
-        for child in children:
-            yield from iter_source(str(child))
+        for entry in entries:
+            if isinstance(entry, Problem):
+                yield LoadFailure(entry.source, [entry])
+            else:
+                yield from iter_source(str(entry))
         return
     if not path.exists():
         yield LoadFailure(name, [_problem(name, "input.missing", "文件不存在", "file does not exist")])
@@ -519,10 +595,86 @@ def iter_bytes(data: bytes, source: str, *, sniff_jsonl: bool = True) -> Iterato
     yield from _records_from_document(value, source, warnings, text if isinstance(value, dict) else None)
 
 
+RECORD_SUFFIXES = (".json", *JSONL_SUFFIXES)
+
+
+def directory_entries(directory: Path) -> list[Path | Problem]:
+    """What a directory input holds, sorted by name: its record files, and a problem for each entry
+    that looks like input but cannot be read.
+
+    Directories are not read recursively: a subdirectory (or a link to one) is reported, so that
+    nothing is skipped silently; give it as an input of its own. Files with other suffixes are not
+    records and are passed over. A broken or looping link, or a directory named ``*.json``, is
+    reported with the reason.
+    """
+    out: list[Path | Problem] = []
+    try:
+        children = sorted(directory.iterdir())
+    except OSError as exc:
+        return [
+            _problem(
+                str(directory),
+                "input.unreadable",
+                f"无法读取目录：{exc.strerror}",
+                f"cannot read directory: {exc.strerror}",
+            )
+        ]
+    for child in children:
+        source = str(child)
+        record_like = child.suffix.lower() in RECORD_SUFFIXES
+        try:
+            is_dir, is_file = child.is_dir(), child.is_file()
+        except OSError:  # e.g. a link loop on some systems
+            is_dir = is_file = False
+        if is_file and record_like:
+            out.append(child)
+        elif is_dir:
+            link = "（符号链接）" if child.is_symlink() else ""
+            link_en = " (a symbolic link)" if child.is_symlink() else ""
+            out.append(
+                _problem(
+                    source,
+                    "input.subdirectory",
+                    f"子目录{link}未读取：目录输入不递归读取子目录；如需检查，请将其作为单独的输入",
+                    f"subdirectory{link_en} not read: directory inputs are not read recursively; "
+                    "give it as an input of its own",
+                )
+            )
+        elif child.is_symlink():
+            reason_zh, reason_en = _link_problem(child)
+            if record_like or not is_file:
+                out.append(_problem(source, "input.link", reason_zh, reason_en))
+        elif record_like:
+            out.append(
+                _problem(
+                    source,
+                    "input.not_a_file",
+                    "不是普通文件（设备、管道或套接字），未读取",
+                    "not a regular file (a device, pipe or socket); not read",
+                )
+            )
+    return out
+
+
+def _link_problem(link: Path) -> tuple[str, str]:
+    try:
+        link.resolve(strict=True)
+    except RuntimeError:
+        return "符号链接循环指向自身，未读取", "symbolic link loops back on itself; not read"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "符号链接循环指向自身，未读取", "symbolic link loops back on itself; not read"
+        return (
+            "符号链接指向的目标不存在，未读取",
+            "symbolic link points to nothing (its target is missing); not read",
+        )
+    return "符号链接指向的不是普通文件，未读取", "symbolic link does not point to a regular file; not read"
+
+
 def _is_jsonl(text: str) -> bool:
     try:
-        json.loads(text)
-    except json.JSONDecodeError:
+        json.loads(text, parse_int=_parse_int)
+    except ValueError:  # a syntax error, or a number the line-by-line parse will report
         return True
     return False
 

@@ -26,11 +26,15 @@ SCHEMA_VERSION = "1.0"
 NonNegInt = Annotated[int, Field(ge=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 Months = Annotated[int, Field(ge=0, le=72)]
-ShortText = Annotated[str, Field(min_length=1, max_length=500)]
+# One-line text: no control characters (a line break or an ESC in a name would reach reports,
+# terminals and spreadsheets; a long free text may hold line breaks and is neutralised on output).
+NO_CONTROL_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*$"
+ShortText = Annotated[str, Field(min_length=1, max_length=500, pattern=NO_CONTROL_PATTERN)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+    # NaN and infinity are no measurement (JSON cannot carry them; the Python API must not either)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -583,7 +587,7 @@ class Facility(_Model):
     facility_id: Annotated[
         str, Field(min_length=1, max_length=100, pattern=r"^[0-9A-Za-z][0-9A-Za-z._:/-]*$")
     ] = Field(description="机构编号（字母、数字及 . _ : / -）/ facility id: letters, digits and . _ : / -")
-    name: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[str, Field(min_length=1, max_length=200, pattern=NO_CONTROL_PATTERN)]
     uscc: Annotated[str, Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")] | None = (
         Field(None, description="统一社会信用代码 (GB 32100)")
     )

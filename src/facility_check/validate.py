@@ -21,7 +21,7 @@ from pydantic import ValidationError as PydanticValidationError
 from . import uscc
 from .loading import LoadFailure, LoadItem, RawRecord, depth_exceeded, too_deep
 from .problems import Problem, Severity, Text, describe, sorted_problems
-from .record import Facility, RoomType
+from .record import NO_CONTROL_PATTERN, Facility, RoomType
 from .resources import load_schema
 
 # A generous bounding box of China's territory (lon, lat); outside it is a warning, not an error.
@@ -175,7 +175,11 @@ def _schema_problem(source: str, error: ValidationError) -> Problem:
     elif kind == "pattern":
         expected = str(error.validator_value)
         field_name = path.rsplit(".", 1)[-1]
-        if field_name == "uscc":
+        if expected == NO_CONTROL_PATTERN:
+            expected = None
+            zh = f"不能包含控制字符（换行、制表符、ESC 等），实际为 {describe(found)}"
+            en = f"must not contain control characters (line breaks, tabs, ESC …), found {describe(found)}"
+        elif field_name == "uscc":
             zh = "统一社会信用代码格式错误：应为 18 位数字或大写字母（不含 I、O、S、V、Z）"
             en = "malformed 统一社会信用代码: expected 18 digits or capital letters (no I, O, S, V, Z)"
         elif field_name == "division_code":
@@ -351,6 +355,8 @@ def _coordinate_problems(source: str, loc: Any) -> Iterator[Problem]:
     if not isinstance(loc, dict):
         return
     lon, lat = loc.get("longitude"), loc.get("latitude")
+    if lon is None and lat is None:  # no point: judge the boundary by its first position
+        lon, lat = _first_position(loc.get("site_boundary"))
     numeric = (int, float)
     if (
         not isinstance(lon, numeric)
@@ -383,6 +389,15 @@ def _coordinate_problems(source: str, loc: Any) -> Iterator[Problem]:
             expected="longitude 73–135, latitude 4–54",
             found=f"longitude {lon}, latitude {lat}",
         )
+
+
+def _first_position(geometry: Any) -> tuple[Any, Any]:
+    coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    while isinstance(coords, list) and coords and isinstance(coords[0], list):
+        coords = coords[0]
+    if isinstance(coords, list) and len(coords) >= 2:
+        return coords[0], coords[1]
+    return None, None
 
 
 def semantic_problems(source: str, facility: Facility) -> list[Problem]:
@@ -420,12 +435,18 @@ def _boundary_problems(source: str, geometry: dict[str, Any]) -> Iterator[Proble
     from shapely.geometry import shape
 
     polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    dimension = len(polygons[0][0][0])
     for p_index, rings in enumerate(polygons):
         for r_index, ring in enumerate(rings):
             prefix = "$.location.site_boundary.coordinates"
             path = (
                 f"{prefix}[{r_index}]" if geometry["type"] == "Polygon" else f"{prefix}[{p_index}][{r_index}]"
             )
+            for v_index, position in enumerate(ring):
+                problem = _position_problem(source, f"{path}[{v_index}]", position, dimension)
+                if problem is not None:
+                    yield problem
+                    return
             if ring[0][:2] != ring[-1][:2]:
                 yield _err(
                     source,
@@ -435,9 +456,12 @@ def _boundary_problems(source: str, geometry: dict[str, Any]) -> Iterator[Proble
                     "polygon ring is not closed: first and last positions must be equal",
                 )
                 return
-    geom = shape(geometry)
-    if not shapely.is_valid(geom):
-        reason = shapely.is_valid_reason(geom)
+    try:
+        geom = shape(geometry)
+        reason = None if shapely.is_valid(geom) else str(shapely.is_valid_reason(geom))
+    except (ValueError, shapely.errors.GEOSException) as exc:  # never a traceback for a bad boundary
+        reason = str(exc)
+    if reason is not None:
         yield _err(
             source,
             "$.location.site_boundary",
@@ -446,6 +470,34 @@ def _boundary_problems(source: str, geometry: dict[str, Any]) -> Iterator[Proble
             f"site boundary polygon is invalid ({reason}); correct it before distances are measured",
             found=reason,
         )
+
+
+def _position_problem(source: str, path: str, position: list[float], dimension: int) -> Problem | None:
+    """A boundary position: the same number of coordinates as the first, longitude and latitude in range."""
+    if len(position) != dimension:
+        return _err(
+            source,
+            path,
+            "geometry.dimension",
+            f"坐标维数不一致：边界第一个坐标有 {dimension} 个数，此处有 {len(position)} 个；"
+            "同一几何中的坐标须同为 [经度, 纬度] 或同为 [经度, 纬度, 高程]",
+            f"mixed coordinate dimensions: the boundary's first position has {dimension} numbers, this one "
+            f"{len(position)}; all positions of a geometry must be [lon, lat] or all [lon, lat, height]",
+            expected=str(dimension),
+            found=str(len(position)),
+        )
+    lon, lat = position[0], position[1]
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return _err(
+            source,
+            path,
+            "geometry.range",
+            f"坐标超出范围：经度应在 -180…180、纬度应在 -90…90 之间，实际为 [{lon}, {lat}]",
+            f"position out of range: longitude must be within -180…180 and latitude within -90…90, "
+            f"found [{lon}, {lat}]",
+            found=f"[{lon}, {lat}]",
+        )
+    return None
 
 
 def _reference_problems(source: str, facility: Facility) -> Iterator[Problem]:

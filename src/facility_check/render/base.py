@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 LABELS: dict[str, dict[str, str]] = {
@@ -149,13 +150,50 @@ def dump_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
 
 
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides/isolates that
+# can make a terminal or an editor show text in an order other than the one stored.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_OR_NEWLINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    # the JSON escape: readable in text, and the same character again inside a JSON string
+    return f"\\u{ord(match.group()):04x}"
+
+
+def neutralise(text: object, *, newlines: bool = True) -> str:
+    """Text with control characters shown as escapes (``\\u001b``) instead of acting on a terminal.
+
+    The one escaping helper of every output: ESC, BEL, NUL … in a facility name reach no terminal
+    raw. ``newlines=False`` also escapes line breaks, for a value that must stay on its line (a
+    name in a text report cannot forge the next line). Spreadsheet and Markdown cells use it too
+    (``spreadsheet_cell``, ``md_cell``).
+    """
+    return (_CONTROL if newlines else _CONTROL_OR_NEWLINE).sub(_visible, str(text))
+
+
+# OWASP CSV injection: a cell starting with one of these is read as a formula by spreadsheet
+# programs (=, +, - and @ start formulas; tab and carriage return can hide them).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def spreadsheet_cell(value: object) -> str:
+    """Text for a CSV or XLSX cell: never a live formula (a leading ``'`` makes it text)."""
+    text = str(value)
+    if text.startswith(_FORMULA_START) and not _NUMBER.match(text):
+        text = "'" + text
+    return neutralise(text, newlines=False)
+
+
 def md_cell(value: object) -> str:
-    """Text safe inside a Markdown table cell."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """Text safe inside Markdown: HTML escaped (no live ``<script>``), table pipes escaped, one line."""
+    text = html.escape(str(value), quote=False).replace("|", "\\|").replace("\r\n", " ").replace("\n", " ")
+    return neutralise(text, newlines=False)
 
 
 def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return neutralise(html.escape(str(text), quote=True))
 
 
 HTML_STYLE = """

@@ -13,7 +13,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 
 from ..district import DistrictResult, FacilityRow
-from .base import dump_json, esc, html_page, label
+from .base import dump_json, esc, html_page, label, neutralise, spreadsheet_cell
 from .base import md_cell as _md
 
 ITEMS = (
@@ -194,7 +194,7 @@ class DistrictText(DistrictReporter):
             if rows:
                 out += ["", t(lang, key) + ":"]
                 for r in sorted(rows, key=lambda r: r.facility_id):
-                    out.append(f"  {r.facility_id} {r.name}")
+                    out.append(f"  {r.facility_id} {neutralise(r.name, newlines=False)}")
                     msgs = (
                         [m(lang) for m in r.siting_failures]
                         if key == "cost_siting"
@@ -247,8 +247,8 @@ class DistrictMarkdown(DistrictReporter):
             "",
         ]
         if d.overlay:
-            out += [f"{label(lang, 'overlay')}: {d.overlay.name} (sha256 `{d.overlay.sha256}`)", ""]
-        out += [f"{t(lang, 'hazards')}: {', '.join(d.layers) if d.layers else t(lang, 'none')}", ""]
+            out += [f"{label(lang, 'overlay')}: {_md(d.overlay.name)} (sha256 `{d.overlay.sha256}`)", ""]
+        out += [f"{t(lang, 'hazards')}: {_md(', '.join(d.layers)) if d.layers else t(lang, 'none')}", ""]
         out += [
             f"| {t(lang, 'col.item')} | {t(lang, 'col.points')} | {t(lang, 'col.score')} | {t(lang, 'col.exact')} |",
             "|---|---|---|---|",
@@ -431,12 +431,18 @@ class DistrictCsv(DistrictReporter):
     name = "csv"
 
     def render(self, d: DistrictResult, lang: str) -> str:
-        return csv_text(tables(d, lang)["facilities"])
+        rows = tables(d, lang)["facilities"]
+        if not d.complete:  # the table alone must not pass for the whole district
+            rows = [
+                *rows,
+                ["!! " + t(lang, "incomplete"), t(lang, "given", given=d.given, evaluated=d.evaluated)],
+            ]
+        return csv_text(rows)
 
 
 def csv_text(rows: list[list[str]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\n").writerows([[spreadsheet_cell(c) for c in row] for row in rows])
     return buffer.getvalue()
 
 
@@ -495,9 +501,9 @@ def _fixed_zip_times(data: bytes) -> bytes:
 
 def _cell(value: str) -> object:
     try:
-        return float(value) if value and value.replace(".", "", 1).isdigit() else value
+        return float(value) if value and value.replace(".", "", 1).isdigit() else spreadsheet_cell(value)
     except ValueError:
-        return value
+        return spreadsheet_cell(value)
 
 
 DISTRICT_REPORTERS: dict[str, type[DistrictReporter]] = {

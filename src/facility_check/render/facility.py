@@ -11,7 +11,7 @@ from ..report import ArticleResult, FacilityReport, SitingResult
 from ..rules.base import Status
 from ..selfcheck import todo
 from ..validate import ValidatedRecord
-from .base import STATUS_MARK, dump_json, esc, html_page, label
+from .base import STATUS_MARK, dump_json, esc, html_page, label, neutralise
 from .base import md_cell as _md
 from .validation import problems_as_dicts, problems_as_text
 
@@ -81,11 +81,16 @@ def _article_block(r: ArticleResult, lang: str, verbose: bool) -> list[str]:
     return lines
 
 
+def _one_line(text: str) -> str:
+    return neutralise(text, newlines=False)
+
+
 def text_report(r: FacilityReport, lang: str) -> str:
-    out = [f"{r.name}（{r.facility_id}）" if lang == "zh" else f"{r.name} ({r.facility_id})"]
+    name = _one_line(r.name)
+    out = [f"{name}（{r.facility_id}）" if lang == "zh" else f"{name} ({r.facility_id})"]
     out.append(f"{label(lang, 'source')}: {r.source}    {label(lang, 'as_of')}: {_as_of(r, lang)}")
     if r.overlay:
-        out.append(f"{label(lang, 'overlay')}: {r.overlay.name} (sha256 {r.overlay.sha256[:12]}…)")
+        out.append(f"{label(lang, 'overlay')}: {_one_line(r.overlay.name)} (sha256 {r.overlay.sha256[:12]}…)")
     out.extend(_score_lines(r, lang))
     out.append(
         f"{label(lang, 'design')}: {label(lang, 'verdict.' + r.design.verdict)}    {_siting_line(r.siting, lang)}"
@@ -429,10 +434,11 @@ def selfcheck_dict(r: FacilityReport, lang: str) -> dict[str, Any]:
 
 def selfcheck_text(r: FacilityReport, lang: str) -> str:
     items = todo(r)
+    name = _one_line(r.name)
     out = [
-        f"{r.name}（{r.facility_id}）— {label(lang, 'todo')}"
+        f"{name}（{r.facility_id}）— {label(lang, 'todo')}"
         if lang == "zh"
-        else f"{r.name} ({r.facility_id}) — {label(lang, 'todo')}"
+        else f"{name} ({r.facility_id}) — {label(lang, 'todo')}"
     ]
     for std in ("setup", "management"):
         s = r.scores[std]

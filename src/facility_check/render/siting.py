@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..report import SitingFinding, SitingResult
-from .base import dump_json, esc, label
+from .base import dump_json, esc, label, neutralise
 from .facility import siting_text_lines
 
 
@@ -48,7 +48,8 @@ class SitingText(SitingReporter):
     def render(self, drawings: Sequence[SitingDrawing], lang: str) -> str:
         out: list[str] = []
         for d in drawings:
-            out.append(f"{d.name}（{d.facility_id}）" if lang == "zh" else f"{d.name} ({d.facility_id})")
+            name = neutralise(d.name, newlines=False)
+            out.append(f"{name}（{d.facility_id}）" if lang == "zh" else f"{name} ({d.facility_id})")
             out.extend(siting_text_lines(d.result, lang))
             out.append("")
         return "\n".join(out)

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from ..problems import Problem, Severity
 from ..validate import ValidatedRecord
-from .base import dump_json, label
+from .base import dump_json, label, neutralise
 
 
 def problem_line(p: Problem, lang: str) -> str:
@@ -27,7 +27,7 @@ def problem_line(p: Problem, lang: str) -> str:
         extra.append(f"{label(lang, 'found')} {p.found}")
     if extra:
         line += "（" + "；".join(extra) + "）" if lang == "zh" else " (" + "; ".join(extra) + ")"
-    return line
+    return neutralise(line, newlines=False)  # a file name or found value cannot act on the terminal
 
 
 def problems_as_text(problems: Sequence[Problem], lang: str) -> list[str]:
