@@ -21,7 +21,7 @@ from . import __version__, pipeline
 from .catalogue import Catalogue
 from .engine import Options
 from .pipeline import InputError
-from .problems import Problem, Text
+from .problems import Problem, Severity, Text
 from .record import Facility
 from .render.base import dump_json, neutralise
 from .render.catalogue import CATALOGUE_REPORTERS
