@@ -20,7 +20,18 @@ from typing import Any
 
 from ..problems import Text
 from ..scoring import round_half_up
-from .functions import REGISTRY, Context, Outcome, exact, filing, fmt, places, places_per_1000, puhui_places
+from .functions import (
+    REGISTRY,
+    Context,
+    Outcome,
+    exact,
+    filed_status,
+    filing,
+    fmt,
+    places,
+    places_per_1000,
+    puhui_places,
+)
 from .pack import Compute, Item, Part, Rubric
 
 STATUSES = ("computed", "needs_data", "manual")
@@ -275,7 +286,7 @@ def dashboard(ctx: Context) -> Dashboard:
         entry = ctx.profile.facility(r.facility.facility_id)
         code = entry.subdistrict if entry is not None and entry.subdistrict else UNASSIGNED
         groups.setdefault(code, []).append(r.facility.facility_id)
-        if r.facility.filing is not None and r.facility.filing.filed:
+        if filed_status(ctx, r.facility)[0]:
             filed_ids.add(r.facility.facility_id)
     rows = []
     for code, ids in groups.items():

@@ -264,6 +264,18 @@ def filing(ctx: Context) -> tuple[int, int, list[str], list[str], list[str]]:
     return filed, len(registry), unfiled, evidence, missing
 
 
+def filed_status(ctx: Context, f: Facility) -> tuple[bool | None, str]:
+    """Whether a facility is filed: its record's ``$.filing.filed``, else the registry's ``filed``."""
+    if f.filing is not None and f.filing.filed is not None:
+        return f.filing.filed, f"{f.facility_id}:$.filing.filed"
+    for i, entry in enumerate(ctx.profile.market_registry or []):
+        if entry.facility_id == f.facility_id or (f.uscc and entry.uscc == f.uscc):
+            if entry.filed is not None:
+                return entry.filed, f"profile:$.market_registry[{i}].filed"
+            return None, f"{f.facility_id}:$.filing.filed | profile:$.market_registry[{i}].filed"
+    return None, f"{f.facility_id}:$.filing.filed"
+
+
 def window_start(reference: date, years: int) -> date:
     """The same day ``years`` earlier (29 February → 28 February)."""
     try:
@@ -646,16 +658,16 @@ def programme_facilities_operating(ctx: Context, params: Mapping[str, Any]) -> O
         if f is None:
             missing.append(f"records: {fid} (profile:$.facilities[{i}])")
             continue
-        filed = f.filing.filed if f.filing else None
+        filed, filed_src = filed_status(ctx, f)
         if filed is None:
-            missing.append(f"{fid}:$.filing.filed")
+            missing.append(filed_src)
         if f.status is None:
             missing.append(f"{fid}:$.status")
         if filed is None or f.status is None:
             continue
         good = filed and f.status == FacilityStatus.operating
         evidence.append(
-            f"profile:$.facilities[{i}].special_programme.year = {prog.year}; {fid}:$.filing.filed = {str(filed).lower()}; {fid}:$.status = {f.status.value}"
+            f"profile:$.facilities[{i}].special_programme.year = {prog.year}; {filed_src} = {str(filed).lower()}; {fid}:$.status = {f.status.value}"
         )
         if good:
             ok.append(fid)
