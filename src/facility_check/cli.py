@@ -604,7 +604,6 @@ def _rubric_result(
             hazard_problems=list(index.layers.problems) if index is not None else [],
             allow_incomplete=True,
             today=max(date.today(), when) if when else date.today(),
-            workers=1,
         )
         if usable
         else None

@@ -603,9 +603,25 @@ def district_section(ctx: Context, params: Mapping[str, Any]) -> Outcome:
             for r in sorted(d.rows, key=lambda r: r.facility_id)
         ]
     if value is None:
-        missing = [f"{reason.zh}" for reason in reasons] or [f"district section item {name}"]
+        rows = sorted(d.rows, key=lambda r: r.facility_id)
         if name == "siting" and not d.layers:
             missing = ["--hazards（危险源图层 / hazard layers）"]
+        elif name == "siting":
+            missing = [
+                f"{r.facility_id}: siting unknown ({r.siting_reason.en if r.siting_reason else '-'})"
+                for r in rows
+                if r.siting != "compliant"
+            ]
+        elif name == "design":
+            missing = [
+                f"{r.facility_id}:{path}"
+                for r in rows
+                if r.design != "compliant"
+                for path in r.design_missing
+            ]
+        else:
+            missing = [reason.en for reason in reasons]
+        missing = missing or [f"district section item {name}"]
         return Outcome(None, {}, title, Text("缺少数据", "data missing"), tuple(evidence), tuple(missing))
     basis = {
         "siting": Text(
