@@ -659,3 +659,26 @@ def test_schema_command_prints_the_rubric_and_profile_schemas() -> None:
     for name in ("rubric", "profile"):
         out = CliRunner().invoke(app, ["schema", name])
         assert out.exit_code == 0 and json.loads(out.stdout)["$schema"].endswith("2020-12/schema")
+
+
+def test_markdown_keeps_one_line_per_evidence_row_and_the_missing_fields() -> None:
+    out = (
+        CliRunner()
+        .invoke(
+            app,
+            [
+                "rubric",
+                "mentougou",
+                str(SAMPLES / "facilities"),
+                "--profile",
+                str(PROFILE),
+                "--format",
+                "markdown",
+            ],
+        )
+        .stdout
+    )
+    m1 = next(line for line in out.splitlines() if line.startswith("| M1 |"))
+    assert "HP-001:$.filing.filed_capacity = 50<br>HP-002:$.filing.filed_capacity = 40" in m1
+    m5 = next(line for line in out.splitlines() if line.startswith("| M5 |"))
+    assert m5.endswith("| HP-006:$.staff |")

@@ -278,11 +278,13 @@ class RubricMarkdown(RubricReporter):
             "col.value",
             "col.basis",
             "col.evidence",
+            "col.missing",
         ]
         out.append("| " + " | ".join(t(lang, c) for c in cols) + " |")
         out.append("|" + "---|" * len(cols))
         for row in item_rows(r, lang):
-            out.append("| " + " | ".join(_md(c).replace("\n", "<br>") for c in row[:8]) + " |")
+            cells = ["<br>".join(_md(x) for x in c.split("\n")) for c in row[:9]]
+            out.append("| " + " | ".join(cells) + " |")
         out += ["", f"## {t(lang, 'dashboard')}", ""]
         out.append("| " + " | ".join(t(lang, c) for c in DASH_COLUMNS) + " |")
         out.append("|" + "---|" * len(DASH_COLUMNS))
