@@ -682,3 +682,11 @@ def test_markdown_keeps_one_line_per_evidence_row_and_the_missing_fields() -> No
     assert "HP-001:$.filing.filed_capacity = 50<br>HP-002:$.filing.filed_capacity = 40" in m1
     m5 = next(line for line in out.splitlines() if line.startswith("| M5 |"))
     assert m5.endswith("| HP-006:$.staff |")
+
+
+@pytest.mark.parametrize("name", ["liaoning", "guangxi", "beijing", "mentougou"])
+def test_an_items_figures_never_overwrite_each_other(name: str) -> None:
+    ctx = context()
+    for it in packs()[name].items:
+        r = evaluate_item(it, ctx)
+        assert len(r.value()) == sum(len(o.value) for o in r.outcomes), it.id

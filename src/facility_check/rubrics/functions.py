@@ -322,8 +322,8 @@ def places_per_1000_above_average(ctx: Context, params: Mapping[str, Any]) -> Ou
             "residents": residents.value,
             "places_per_1000": fmt(value),
             "places_per_1000_exact": exact(value),
-            "average": str(avg.value),
-            "average_scope": avg.scope,
+            "places_per_1000_average": str(avg.value),
+            "places_per_1000_average_scope": avg.scope,
         },
         Text(
             f"千人口托位数 {fmt(value)}，{avg.scope}平均 {avg.value}",
@@ -393,8 +393,8 @@ def enrolment_rate_above_average(ctx: Context, params: Mapping[str, Any]) -> Out
             "infants_under_3": infants.value,
             "enrolment_rate_percent": fmt(value),
             "enrolment_rate_exact": exact(value),
-            "average": str(avg.value),
-            "average_scope": avg.scope,
+            "enrolment_rate_average": str(avg.value),
+            "enrolment_rate_average_scope": avg.scope,
         },
         Text(
             f"婴幼儿入托率 {fmt(value)}%，{avg.scope}平均 {avg.value}%",
