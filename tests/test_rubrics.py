@@ -690,3 +690,41 @@ def test_an_items_figures_never_overwrite_each_other(name: str) -> None:
     for it in packs()[name].items:
         r = evaluate_item(it, ctx)
         assert len(r.value()) == sum(len(o.value) for o in r.outcomes), it.id
+
+
+def test_html_is_balanced_and_its_charts_are_valid_svg() -> None:
+    from html.parser import HTMLParser
+    from xml.etree import ElementTree
+
+    html = (
+        CliRunner()
+        .invoke(
+            app,
+            ["rubric", "guangxi", str(SAMPLES / "facilities"), "--profile", str(PROFILE), "--format", "html"],
+        )
+        .stdout
+    )
+    void = {"meta", "br"}
+
+    class Balance(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag not in void:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+            self.stack.pop()
+
+    parser = Balance()
+    parser.feed(html)
+    assert parser.stack == []
+    svgs = re.findall(r"<svg.*?</svg>", html, re.S)
+    assert len(svgs) == 2
+    for svg in svgs:
+        root = ElementTree.fromstring(svg)
+        bars = root.findall("{http://www.w3.org/2000/svg}rect")
+        assert bars  # one bar per 镇街 with a value (the 普惠 series drawn over the places)
