@@ -589,9 +589,18 @@ def _rubric_result(
     from .district import compute_inputs
     from .rubrics import Context, Record, evaluate
 
-    validated = _validated(names, when)
-    usable = tuple(Record(v.facility, v.source) for v in validated if v.ok and v.facility is not None)
-    rejected = [problem_line(p, lang) for v in validated if not v.ok for p in v.problems]
+    # validated as _validated() does, streamed: only the facility of each usable record is kept
+    today = date.today()
+    given = 0
+    kept: list[Record] = []
+    rejected: list[str] = []
+    for v in validate_items(iter_sources(names), max(today, when) if when else today):
+        given += 1
+        if v.ok and v.facility is not None:
+            kept.append(Record(v.facility, v.source))
+        else:
+            rejected.extend(problem_line(p, lang) for p in v.problems)
+    usable = tuple(kept)
     for line in rejected:
         sys.stderr.write(line + "\n")
     index = _hazard_index(hazards, catalogue, lang, allow_rejected=True)
@@ -614,7 +623,7 @@ def _rubric_result(
         ctx,
         district_name=district_profile.district.name,
         profile_source=profile_source,
-        given=len(validated),
+        given=given,
         rejected=rejected,
     )
 

@@ -156,9 +156,9 @@ def pct(part: int, whole: int) -> Fraction:
 
 
 def _entry_path(profile: Profile, facility_id: str, key: str) -> str:
-    for i, f in enumerate(profile.facilities or []):
-        if f.facility_id == facility_id:
-            return f"profile:$.facilities[{i}].{key}"
+    i = profile.facility_index(facility_id)
+    if i is not None:
+        return f"profile:$.facilities[{i}].{key}"
     return f"profile:$.facilities[facility_id={facility_id}].{key}"
 
 
@@ -268,11 +268,12 @@ def filed_status(ctx: Context, f: Facility) -> tuple[bool | None, str]:
     """Whether a facility is filed: its record's ``$.filing.filed``, else the registry's ``filed``."""
     if f.filing is not None and f.filing.filed is not None:
         return f.filing.filed, f"{f.facility_id}:$.filing.filed"
-    for i, entry in enumerate(ctx.profile.market_registry or []):
-        if entry.facility_id == f.facility_id or (f.uscc and entry.uscc == f.uscc):
-            if entry.filed is not None:
-                return entry.filed, f"profile:$.market_registry[{i}].filed"
-            return None, f"{f.facility_id}:$.filing.filed | profile:$.market_registry[{i}].filed"
+    i = ctx.profile.registry_index(f.facility_id, f.uscc)
+    if i is not None and ctx.profile.market_registry is not None:
+        entry = ctx.profile.market_registry[i]
+        if entry.filed is not None:
+            return entry.filed, f"profile:$.market_registry[{i}].filed"
+        return None, f"{f.facility_id}:$.filing.filed | profile:$.market_registry[{i}].filed"
     return None, f"{f.facility_id}:$.filing.filed"
 
 
@@ -764,12 +765,14 @@ def every_facility_visited(ctx: Context, params: Mapping[str, Any]) -> Outcome:
     if missing or year is None:
         return _needs(title, missing)
     counts: dict[str, list[str]] = {r.facility.facility_id: [] for r in ctx.in_service()}
+    if not counts:
+        return _needs(title, ["records: no facility in service"])
     for i, v in enumerate(ctx.profile.visits or []):
         if v.date.year == year and v.facility_id in counts:
             counts[v.facility_id].append(f"profile:$.visits[{i}] {v.date.isoformat()}")
     short = [fid for fid, vs in sorted(counts.items()) if len(vs) < need]
     evidence = [f"{fid}: {len(vs)} 次（{'; '.join(vs) or '无'}）" for fid, vs in sorted(counts.items())]
-    passed = not short and bool(counts)
+    passed = not short
     return Outcome(
         passed,
         {"year": year, "facilities": len(counts), "not_visited": short},

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from ..loading import depth_exceeded
 from ..problems import Problem, Text, describe
@@ -229,17 +229,41 @@ class Profile(_Model):
                     )
         return self
 
+    def model_post_init(self, context: Any, /) -> None:
+        # lookups by key, built once (districts can have thousands of facilities)
+        self._facility_at = {f.facility_id: i for i, f in enumerate(self.facilities or [])}
+        self._subdistrict_at = {x.code: i for i, x in enumerate(self.subdistricts or [])}
+        registry_by: dict[str, int] = {}
+        for i, entry in enumerate(self.market_registry or []):
+            for key in (
+                f"id:{entry.facility_id}" if entry.facility_id else None,
+                f"uscc:{entry.uscc}" if entry.uscc else None,
+            ):
+                if key is not None:
+                    registry_by.setdefault(key, i)
+        self._registry_at = registry_by
+
+    _facility_at: dict[str, int] = PrivateAttr(default_factory=dict)
+    _subdistrict_at: dict[str, int] = PrivateAttr(default_factory=dict)
+    _registry_at: dict[str, int] = PrivateAttr(default_factory=dict)
+
+    def facility_index(self, facility_id: str) -> int | None:
+        return self._facility_at.get(facility_id)
+
     def facility(self, facility_id: str) -> FacilityEntry | None:
-        for f in self.facilities or []:
-            if f.facility_id == facility_id:
-                return f
-        return None
+        i = self._facility_at.get(facility_id)
+        return None if i is None or self.facilities is None else self.facilities[i]
 
     def subdistrict(self, code: str) -> Subdistrict | None:
-        for s in self.subdistricts or []:
-            if s.code == code:
-                return s
-        return None
+        i = self._subdistrict_at.get(code)
+        return None if i is None or self.subdistricts is None else self.subdistricts[i]
+
+    def registry_index(self, facility_id: str, uscc: str | None) -> int | None:
+        """The registry entry naming this facility (by id, else by USCC)."""
+        i = self._registry_at.get(f"id:{facility_id}")
+        if i is None and uscc:
+            i = self._registry_at.get(f"uscc:{uscc}")
+        return i
 
 
 def profile_json_schema() -> dict[str, Any]:
