@@ -728,3 +728,37 @@ def test_html_is_balanced_and_its_charts_are_valid_svg() -> None:
         root = ElementTree.fromstring(svg)
         bars = root.findall("{http://www.w3.org/2000/svg}rect")
         assert bars  # one bar per 镇街 with a value (the 普惠 series drawn over the places)
+
+
+def test_an_unusable_hazard_feature_makes_the_result_incomplete(tmp_path: Path) -> None:
+    layer = json.loads((SAMPLES / "hazards" / "heping-hazards.geojson").read_text(encoding="utf-8"))
+    layer["features"].append(
+        {"type": "Feature", "id": "BAD", "geometry": None, "properties": {"kind": "fuel_station"}}
+    )
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(json.dumps(layer, ensure_ascii=False), encoding="utf-8")
+    args = [
+        "rubric",
+        "liaoning",
+        str(SAMPLES / "facilities"),
+        "--profile",
+        str(PROFILE),
+        "--hazards",
+        str(bad),
+    ]
+    result = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 2
+    assert any("BAD" in x or "features[" in x for x in json.loads(result.stdout)["records"]["rejected"])
+
+
+def test_english_output_labels() -> None:
+    out = (
+        CliRunner()
+        .invoke(
+            app,
+            ["rubric", "liaoning", str(SAMPLES / "facilities"), "--profile", str(PROFILE), "--lang", "en"],
+        )
+        .stdout
+    )
+    assert "Items: 6 computed, 1 need data, 24 for a reviewer" in out
+    assert "195 places ÷ 65000 residents × 1000 = 3" in out

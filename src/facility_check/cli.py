@@ -617,6 +617,8 @@ def _rubric_result(
         if usable
         else None
     )
+    if section is not None:  # hazard features that could not be used make the result incomplete too
+        rejected.extend(problem_line(p, lang) for p in section.hazard_rejections)
     ctx = Context(usable, district_profile, section, when or district_profile.reference_date)
     return evaluate(
         pack,

@@ -242,7 +242,8 @@ DASH_COLUMNS = (
 
 def _dashboard_figures(d: Dashboard, lang: str) -> list[str]:
     per = "—" if d.places_per_1000 is None else fmt(d.places_per_1000)
-    rate = "—" if d.filing_rate is None else f"{fmt(d.filing_rate)}%（{d.filed}/{d.registered}）"
+    count = f"（{d.filed}/{d.registered}）" if lang == "zh" else f" ({d.filed}/{d.registered})"
+    rate = "—" if d.filing_rate is None else f"{fmt(d.filing_rate)}%{count}"
     sep = "：" if lang == "zh" else ": "
     return [f"{t(lang, 'per_1000')}{sep}{per}", f"{t(lang, 'filing_rate')}{sep}{rate}", *d.notes]
 
