@@ -642,6 +642,15 @@ def test_xlsx_is_the_filled_form_and_deterministic(tmp_path: Path) -> None:
     wb = load_workbook(io.BytesIO(first.read_bytes()))
     assert wb.sheetnames == ["自评表", "镇街", "佐证"]
     rows = [[c.value for c in row] for row in wb["自评表"].iter_rows()]
+    headings = [r[0] for r in rows if r[0] and r[1] is None and str(r[0]).startswith("（")]
+    assert headings == [
+        "（一）党政责任（25分）",
+        "（二）政策支持（24分）",
+        "（三）服务供给（16分）",
+        "（四）创新融合（10分）",
+        "（五）监管服务（10分）",
+        "（六）服务质量（15分）",
+    ]
     row = next(r for r in rows if r[0] == "（三）5")
     assert row[3] == 4 and row[4] == 4 and "千人口托位数 3.00" in row[6]
     assert zipfile.ZipFile(first).namelist()  # a valid archive

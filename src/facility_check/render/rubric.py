@@ -171,7 +171,11 @@ class RubricText(RubricReporter):
     def render(self, r: RubricResult, lang: str) -> str:
         out = header_lines(r, lang)
         out.append("")
+        section = None
         for i in r.items:
+            if i.item.section != section:
+                section = i.item.section
+                out.append(section_heading(r, section, lang))
             status = t(lang, f"status.{i.status}")
             pts = points_cell(i)
             score = score_cell(i, lang) + (f" / {pts}" if pts else "")
@@ -298,6 +302,25 @@ class RubricMarkdown(RubricReporter):
         return "\n".join(out)
 
 
+def section_heading(r: RubricResult, section_id: str, lang: str) -> str:
+    """``（一）党政责任（25分）``: the rubric's section as its rows are headed."""
+    for s in r.rubric.sections:
+        if s.id == section_id:
+            pts = (
+                ""
+                if s.points is None
+                else (f"（{_trim(s.points)}分）" if lang == "zh" else f" ({_trim(s.points)} points)")
+            )
+            if s.id.endswith("）"):
+                sep = ""
+            elif all(c in "一二三四五六七八九十" for c in s.id):
+                sep = "、" if lang == "zh" else ". "
+            else:
+                sep = " "
+            return f"{s.id}{sep}{s.title}{pts}"
+    return section_id
+
+
 def item_rows(r: RubricResult, lang: str) -> list[list[str]]:
     """One row per item: id, title, points, score, status, value, basis, evidence, missing, text, manual evidence."""
     rows = []
@@ -388,7 +411,13 @@ class RubricHtml(RubricReporter):
         ]
         head = "".join(f"<th>{esc(t(lang, c))}</th>" for c in cols)
         body = []
+        section = None
         for i, row in zip(r.items, item_rows(r, lang), strict=True):
+            if i.item.section != section:
+                section = i.item.section
+                body.append(
+                    f'<tr><th colspan="{len(cols)}">{esc(section_heading(r, section, lang))}</th></tr>'
+                )
             cells = []
             for k, c in enumerate(row[:9]):
                 if k == 1:
@@ -459,7 +488,12 @@ class RubricXlsx(RubricReporter):
         header_row = ws.max_row
         for cell in ws[header_row]:
             cell.font = Font(bold=True)
-        for row in item_rows(r, lang):
+        section = None
+        for it, row in zip(r.items, item_rows(r, lang), strict=True):
+            if it.item.section != section:
+                section = it.item.section
+                ws.append([section_heading(r, section, lang)])
+                ws.cell(ws.max_row, 1).font = Font(bold=True)
             idv, title, pts, score, status, value, basis, evidence, missing, text, manual = row
             ws.append(
                 [
