@@ -426,7 +426,8 @@ class RubricHtml(RubricReporter):
                     c_html = esc(row[10]) + ("<br>" + "<br>".join(esc(x) for x in c.split("\n")) if c else "")
                 else:
                     c_html = "<br>".join(esc(x) for x in c.split("\n"))
-                cells.append(f"<td>{c_html}</td>")
+                nowrap = ' style="white-space: nowrap"' if k in (0, 2, 3, 4) else ""
+                cells.append(f"<td{nowrap}>{c_html}</td>")
             body.append(f'<tr class="{esc(i.status)}">' + "".join(cells) + "</tr>")
         parts.append(f"<h2>{esc(t(lang, 'items'))}</h2><table><tr>{head}</tr>{''.join(body)}</table>")
         parts.append(f"<p><em>{esc(t(lang, 'rounding'))}</em></p>")
