@@ -27,6 +27,7 @@ from .render.base import dump_json, neutralise
 from .render.catalogue import CATALOGUE_REPORTERS
 from .render.district import DISTRICT_REPORTERS, csv_text, tables
 from .render.facility import FACILITY_REPORTERS, SELFCHECK_REPORTERS
+from .render.rubric import RUBRIC_REPORTERS
 from .render.siting import SITING_REPORTERS
 from .render.validation import VALIDATION_REPORTERS, problem_line
 from .report import FacilityReport
@@ -46,6 +47,8 @@ SCHEMAS = {
     "hazards": "hazards.schema.json",
     "overlay": "overlay.schema.json",
     "catalogue": "catalogue.schema.json",
+    "rubric": "rubric.schema.json",
+    "profile": "profile.schema.json",
 }
 
 app = typer.Typer(
@@ -71,6 +74,7 @@ if TYPE_CHECKING:
     SchemaName: TypeAlias = str
     DistrictFormat: TypeAlias = str
     SitingFormat: TypeAlias = str
+    RubricFormat: TypeAlias = str
 else:
     FacilityFormat = _choices(FACILITY_REPORTERS)
     ValidationFormat = _choices(VALIDATION_REPORTERS)
@@ -78,6 +82,7 @@ else:
     CatalogueFormat = _choices(CATALOGUE_REPORTERS)
     DistrictFormat = _choices(DISTRICT_REPORTERS)
     SitingFormat = _choices(SITING_REPORTERS)
+    RubricFormat = _choices(RUBRIC_REPORTERS)
     SchemaName = _choices(SCHEMAS)
 
 LangOpt = Annotated[Literal["zh", "en"], typer.Option("--lang", help="输出语言 / output language")]
@@ -458,6 +463,158 @@ def schema(
     from .resources import load_schema
 
     _emit(dump_json(load_schema(SCHEMAS[name])), None)
+
+
+@app.command()
+def rubric(
+    name: Annotated[
+        str | None, typer.Argument(help="评分细则：liaoning / guangxi / beijing / mentougou（--list 列出）")
+    ] = None,
+    records: Annotated[
+        list[str] | None, typer.Argument(help="机构记录（目录、JSON Lines、JSON）/ facility records")
+    ] = None,
+    list_packs: Annotated[bool, typer.Option("--list", help="列出评分细则 / list the rubric packs")] = False,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="辖区档案 YAML / district profile (YAML)")
+    ] = None,
+    hazards: HazardsOpt = None,
+    overlay: OverlayOpt = None,
+    as_of: AsOfOpt = None,
+    fmt: Annotated[RubricFormat, typer.Option("--format")] = "text",
+    out: OutOpt = None,
+    lang: LangOpt = "zh",
+    allow_incomplete: Annotated[
+        bool,
+        typer.Option("--allow-incomplete", help="有无法使用的记录时仍以 0/1 退出 / accept unusable records"),
+    ] = False,
+) -> None:
+    """评分细则逐项自评 / Score a district against a rubric pack, item by item, with the evidence."""
+    from .rubrics import ProfileError, RubricError, load_profile, packs
+
+    try:
+        available = packs()
+    except RubricError as exc:
+        _fail(exc.problems, lang)
+    if list_packs:
+        _emit(_rubric_listing(available, fmt, lang), out, lang)
+        raise typer.Exit(EXIT_OK)
+    if name is None or name not in available:
+        known = ", ".join(available)
+        given = "" if name is None else f"{name!r}"
+        _usage(
+            f"未知的评分细则 {given}；可用：{known}" if name else f"请指定评分细则：{known}",
+            f"unknown rubric {given}; available: {known}" if name else f"name a rubric: {known}",
+            lang,
+        )
+    if not records:
+        _usage("请提供机构记录", "give the facility records", lang)
+    if profile is None:
+        _usage("请用 --profile 指定辖区档案", "give the district profile with --profile", lang)
+    reporter = RUBRIC_REPORTERS[fmt]()
+    if reporter.binary and out is None and sys.stdout.isatty():
+        _usage(
+            "xlsx 为二进制格式，请用 --out 指定输出文件",
+            "xlsx is binary: give an output file with --out",
+            lang,
+        )
+    try:
+        district_profile = load_profile(profile)
+    except ProfileError as exc:
+        _fail(exc.problems, lang)
+    when = _as_of(as_of, lang)
+    catalogue = _catalogue(overlay, lang)
+    result = _rubric_result(
+        available[name], list(records), district_profile, profile, catalogue, when, hazards, lang
+    )
+    _emit(reporter.render(result, lang), out, lang)
+    if result.rejected and not allow_incomplete:
+        sys.stderr.write(
+            "结果不完整：有记录无法使用（见报告）；如确认接受，请加 --allow-incomplete\n"
+            if lang == "zh"
+            else "incomplete result: some records could not be used (see the report); add --allow-incomplete\n"
+        )
+        raise typer.Exit(EXIT_INPUT)
+    if result.evaluated == 0:
+        raise typer.Exit(EXIT_INPUT)
+    raise typer.Exit(EXIT_FINDINGS if result.findings() else EXIT_OK)
+
+
+def _rubric_listing(available: Any, fmt: str, lang: str) -> str:
+    rows = [
+        {
+            "id": p.id,
+            "title": p.title if lang == "zh" else p.title_en,
+            "kind": p.kind,
+            "items": len(p.items),
+            "computed_items": sum(1 for i in p.items if i.computed),
+            "source": p.source["file"],
+        }
+        for p in available.values()
+    ]
+    if fmt == "json":
+        return dump_json(rows)
+    if lang == "zh":
+        return "".join(
+            f"{r['id']:<10} {r['title']}（{r['items']} 项，可计算 {r['computed_items']} 项）\n" for r in rows
+        )
+    return "".join(
+        f"{r['id']:<10} {r['title']} ({r['items']} items, {r['computed_items']} computed)\n" for r in rows
+    )
+
+
+def _rubric_result(
+    pack: Any,
+    names: list[str],
+    district_profile: Any,
+    profile_source: str,
+    catalogue: Catalogue,
+    when: date | None,
+    hazards: list[str] | None,
+    lang: str,
+) -> Any:
+    """Records validated as `check` does, the district section as `district` computes it, then the pack."""
+    from .district import compute_inputs
+    from .rubrics import Context, Record, evaluate
+
+    # validated as _validated() does, streamed: only the facility of each usable record is kept
+    today = date.today()
+    given = 0
+    kept: list[Record] = []
+    rejected: list[str] = []
+    for v in validate_items(iter_sources(names), max(today, when) if when else today):
+        given += 1
+        if v.ok and v.facility is not None:
+            kept.append(Record(v.facility, v.source))
+        else:
+            rejected.extend(problem_line(p, lang) for p in v.problems)
+    usable = tuple(kept)
+    for line in rejected:
+        sys.stderr.write(line + "\n")
+    index = _hazard_index(hazards, catalogue, lang, allow_rejected=True)
+    section = (
+        compute_inputs(
+            names,
+            catalogue,
+            Options(as_of=when),
+            siting_index=index,
+            hazard_problems=list(index.layers.problems) if index is not None else [],
+            allow_incomplete=True,
+            today=max(date.today(), when) if when else date.today(),
+        )
+        if usable
+        else None
+    )
+    if section is not None:  # hazard features that could not be used make the result incomplete too
+        rejected.extend(problem_line(p, lang) for p in section.hazard_rejections)
+    ctx = Context(usable, district_profile, section, when or district_profile.reference_date)
+    return evaluate(
+        pack,
+        ctx,
+        district_name=district_profile.district.name,
+        profile_source=profile_source,
+        given=given,
+        rejected=rejected,
+    )
 
 
 def _version(value: bool) -> None:

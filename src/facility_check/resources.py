@@ -1,6 +1,6 @@
-"""Where the catalogue (``standards/``) and the schemas (``schemas/``) are.
+"""Where the catalogue (``standards/``), the schemas (``schemas/``) and the rubric packs (``rubrics/``) are.
 
-In an installed wheel they ship as ``facility_check/_data/{standards,schemas}``; in a source
+In an installed wheel they ship as ``facility_check/_data/{standards,schemas,rubrics}``; in a source
 checkout they are read from the top of the repository. The same files either way.
 """
 
