@@ -572,49 +572,13 @@ def _rubric_result(
     hazards: list[str] | None,
     lang: str,
 ) -> Any:
-    """Records validated as `check` does, the district section as `district` computes it, then the pack."""
-    from .district import compute_inputs
-    from .rubrics import Context, Record, evaluate
+    from .rubrics import evaluate_district
 
-    # validated as _validated() does, streamed: only the facility of each usable record is kept
-    today = date.today()
-    given = 0
-    kept: list[Record] = []
-    rejected: list[str] = []
-    for v in validate_items(iter_sources(names), max(today, when) if when else today):
-        given += 1
-        if v.ok and v.facility is not None:
-            kept.append(Record(v.facility, v.source))
-        else:
-            rejected.extend(problem_line(p, lang) for p in v.problems)
-    usable = tuple(kept)
-    for line in rejected:
-        sys.stderr.write(line + "\n")
     index = _hazard_index(hazards, catalogue, lang, allow_rejected=True)
-    section = (
-        compute_inputs(
-            names,
-            catalogue,
-            Options(as_of=when),
-            siting_index=index,
-            hazard_problems=list(index.layers.problems) if index is not None else [],
-            allow_incomplete=True,
-            today=max(date.today(), when) if when else date.today(),
-        )
-        if usable
-        else None
-    )
-    if section is not None:  # hazard features that could not be used make the result incomplete too
-        rejected.extend(problem_line(p, lang) for p in section.hazard_rejections)
-    ctx = Context(usable, district_profile, section, when or district_profile.reference_date)
-    return evaluate(
-        pack,
-        ctx,
-        district_name=district_profile.district.name,
-        profile_source=profile_source,
-        given=given,
-        rejected=rejected,
-    )
+    result = evaluate_district(pack, names, district_profile, profile_source, catalogue, when, index, lang)
+    for line in result.rejected:
+        sys.stderr.write(line + "\n")
+    return result
 
 
 def _version(value: bool) -> None:

@@ -1,6 +1,14 @@
 """Rubric packs: the seed rubrics and plans as data, evaluated from facility records plus a district profile."""
 
-from .evaluate import Dashboard, ItemResult, RubricResult, dashboard, evaluate, evaluate_item
+from .evaluate import (
+    Dashboard,
+    ItemResult,
+    RubricResult,
+    dashboard,
+    evaluate,
+    evaluate_district,
+    evaluate_item,
+)
 from .functions import REGISTRY, Context, Outcome, Record
 from .pack import Item, Rubric, RubricError, load_file, packs, parse
 from .profile import Profile, ProfileError, load_profile, profile_json_schema
@@ -20,6 +28,7 @@ __all__ = [
     "RubricResult",
     "dashboard",
     "evaluate",
+    "evaluate_district",
     "evaluate_item",
     "load_file",
     "load_profile",

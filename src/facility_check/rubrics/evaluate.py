@@ -18,12 +18,17 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ..catalogue import Catalogue
+from ..engine import Options
+from ..pipeline import date_limit
 from ..problems import Text
 from ..scoring import round_half_up
+from ..siting import SitingIndex
 from .functions import (
     REGISTRY,
     Context,
     Outcome,
+    Record,
     exact,
     filed_status,
     filing,
@@ -33,6 +38,7 @@ from .functions import (
     puhui_places,
 )
 from .pack import Compute, Item, Part, Rubric
+from .profile import Profile
 
 STATUSES = ("computed", "needs_data", "manual")
 
@@ -417,4 +423,67 @@ def evaluate(
     )
 
 
-__all__ = ["STATUSES", "Dashboard", "ItemResult", "RubricResult", "dashboard", "evaluate", "evaluate_item"]
+def evaluate_district(
+    pack: Rubric,
+    names: list[str],
+    district_profile: Profile,
+    profile_source: str,
+    catalogue: Catalogue,
+    when: date | None,
+    siting_index: SitingIndex | None,
+    lang: str,
+) -> RubricResult:
+    """Records validated as `check` does (streamed: only the facility of each usable record is
+    kept), the district section as `district` computes it, then the pack's items."""
+    from ..district import compute_inputs
+    from ..loading import iter_sources
+    from ..render.validation import problem_line
+    from ..validate import validate_items
+
+    given = 0
+    kept: list[Record] = []
+    rejected: list[str] = []
+    for v in validate_items(iter_sources(names), date_limit(when)):
+        given += 1
+        if v.ok and v.facility is not None:
+            kept.append(Record(v.facility, v.source))
+        else:
+            rejected.extend(problem_line(p, lang) for p in v.problems)
+    usable = tuple(kept)
+    section = (
+        compute_inputs(
+            names,
+            catalogue,
+            Options(as_of=when),
+            siting_index=siting_index,
+            hazard_problems=list(siting_index.layers.problems) if siting_index is not None else [],
+            allow_incomplete=True,
+            today=date_limit(when),
+        )
+        if usable
+        else None
+    )
+    if section is not None:  # hazard features that could not be used make the result incomplete too
+        rejected.extend(problem_line(p, lang) for p in section.hazard_rejections)
+    ctx = Context(usable, district_profile, section, when or district_profile.reference_date)
+    return evaluate(
+        pack,
+        ctx,
+        district_name=district_profile.district.name,
+        profile_source=profile_source,
+        given=given,
+        rejected=rejected,
+    )
+
+
+__all__ = [
+    "STATUSES",
+    "Dashboard",
+    "ItemResult",
+    "RubricResult",
+    "dashboard",
+    "evaluate",
+    "evaluate_district",
+    "evaluate_item",
+    "run",
+]
