@@ -465,12 +465,20 @@ def district(
             help="并行进程数（默认 CPU 核数；小输入不并行）/ processes (default: CPU count)",
         ),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="较早的辖区报告（district --format json）：逐机构报告变化 / an earlier district JSON report: what changed per facility",
+        ),
+    ] = None,
 ) -> None:
     """辖区服务质量得分 / The district's 15-point 服务质量 section, with everything a reviewer needs."""
     from .district import compute_inputs
 
     when = _as_of(as_of, lang)
     catalogue = _catalogue(overlay, lang)
+    earlier_district = _earlier_district(since, lang)
     with _spinner("读取危险源图层…" if lang == "zh" else "reading hazard layers…"):
         index = _hazard_index(hazards, catalogue, lang, allow_rejected=True)
     reporter = DISTRICT_REPORTERS[fmt]()
@@ -492,6 +500,10 @@ def district(
             progress=advance,
             workers=workers,
         )
+    if earlier_district is not None:
+        from .lifecycle.district_changes import compare_district
+
+        result.since = compare_district(result, earlier_district)
     _emit(reporter.render(result, lang), out)
     if out is not None and fmt == "csv":
         stem = Path(out).with_suffix("")
@@ -512,6 +524,17 @@ def district(
             "add --allow-incomplete to accept it\n"
         )
     raise typer.Exit(result.exit_code())
+
+
+def _earlier_district(since: str | None, lang: str) -> Any:
+    if since is None:
+        return None
+    from .lifecycle.district_changes import load_earlier_district
+
+    try:
+        return load_earlier_district(since)
+    except InputError as exc:
+        _fail(exc.problems, lang)
 
 
 @contextlib.contextmanager

@@ -7,15 +7,18 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from decimal import Decimal
+from fractions import Fraction
 from functools import cache
 from typing import Any, ClassVar
 
 import jinja2
 
+from ..district import DistrictResult
 from ..lifecycle.changes import CHANGE_ORDER, Change, Outcome, Since
 from ..lifecycle.filing import FilingReadiness
 from ..lifecycle.notice import Notice
 from ..report import ArticleResult, FacilityReport
+from ..scoring import round_half_up
 from .base import STATUS_MARK, dump_json, label
 from .base import md_cell as _md
 
@@ -75,6 +78,8 @@ LABELS: dict[str, dict[str, str]] = {
         "expires": "到期日",
         "rule": "计算方式",
         "earlier_as_of": "较早检查日期",
+        "since_district": "与较早的辖区报告比较",
+        "district_changed": "有变化的机构 {n} 家（另有 {m} 家无变化）",
     },
     "en": {
         "since": "Compared with an earlier check",
@@ -131,6 +136,8 @@ LABELS: dict[str, dict[str, str]] = {
         "expires": "Expires",
         "rule": "Rule",
         "earlier_as_of": "Earlier check",
+        "since_district": "Compared with an earlier district report",
+        "district_changed": "{n} facilities changed ({m} unchanged)",
     },
 }
 
@@ -500,10 +507,146 @@ class FilingJson(FilingReporter):
 
 FILING_REPORTERS: dict[str, type[FilingReporter]] = {cls.name: cls for cls in (FilingText, FilingJson)}
 
+# --------------------------------------------------------------------------------------------
+# District changes
+# --------------------------------------------------------------------------------------------
+
+_ITEM_LABELS = {
+    "zh": {
+        "siting": "选址安全",
+        "design": "建筑设计",
+        "setup": "设置标准",
+        "management": "管理规范",
+        "total": "合计",
+    },
+    "en": {
+        "siting": "Siting",
+        "design": "Building design",
+        "setup": "Setup standard",
+        "management": "Management norms",
+        "total": "Total",
+    },
+}
+_PRESENCE = {
+    "zh": {"added": "新纳入", "removed": "本次无此机构"},
+    "en": {"added": "new in this run", "removed": "not in this run"},
+}
+
+
+def _fraction_text(value: Fraction | None, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    shown = round_half_up(value)
+    if signed:
+        return f"+{shown}" if value > 0 else (str(shown) if value < 0 else "±0")
+    return str(shown)
+
+
+def district_since_rows(d: DistrictResult, lang: str) -> dict[str, Any]:
+    s = d.since
+    assert s is not None
+    names = _ITEM_LABELS["en" if lang == "en" else "zh"]
+    items = [
+        {
+            "label": names[i.item],
+            "before": _fraction_text(i.before),
+            "now": _fraction_text(i.now),
+            "delta": _fraction_text(i.delta, signed=True),
+        }
+        for i in s.items
+    ]
+    facilities = []
+    for f in s.changed:
+        parts = []
+        if f.presence != "both":
+            parts.append(_PRESENCE["en" if lang == "en" else "zh"][f.presence])
+        if f.before is not None and f.now is not None:
+            for key in ("setup", "management"):
+                b, n = getattr(f.before, key), getattr(f.now, key)
+                if b != n:
+                    parts.append(f"{names[key]} {b} → {n}")
+            for key in ("siting", "design"):
+                b, n = getattr(f.before, key), getattr(f.now, key)
+                if b != n:
+                    parts.append(
+                        f"{names[key]} {label(lang, 'verdict.' + str(b)) if b else '—'} → {label(lang, 'verdict.' + str(n)) if n else '—'}"
+                    )
+        groups = [(lbl(lang, "change." + str(ch)), f.of(ch)) for ch in CHANGE_ORDER if f.of(ch)]
+        facilities.append({"facility_id": f.facility_id, "name": f.name, "summary": parts, "groups": groups})
+    ref = f"{s.earlier.as_of.isoformat() if s.earlier.as_of else '—'}，{s.earlier.source}"
+    if lang == "en":
+        ref = ref.replace("，", ", ")
+    return {
+        "heading": lbl(lang, "since_district"),
+        "ref": ref,
+        "items": items,
+        "facilities": facilities,
+        "unchanged": len(s.facilities) - len(s.changed),
+    }
+
+
+def district_since_text_lines(d: DistrictResult, lang: str) -> list[str]:
+    if d.since is None:
+        return []
+    x = district_since_rows(d, lang)
+    sep = "；" if lang == "zh" else "; "
+    out = [f"{x['heading']}（{x['ref']}）" if lang == "zh" else f"{x['heading']} ({x['ref']})"]
+    out += [f"  {i['label']}: {i['before']} → {i['now']} ({i['delta']})" for i in x["items"]]
+    out.append(lbl(lang, "district_changed").format(n=len(x["facilities"]), m=x["unchanged"]))
+    for f in x["facilities"]:
+        out.append(
+            f"  {f['facility_id']} {f['name']}" + (f": {sep.join(f['summary'])}" if f["summary"] else "")
+        )
+        out += [f"    {g}: {', '.join(codes)}" for g, codes in f["groups"]]
+    return out
+
+
+def district_since_markdown_lines(d: DistrictResult, lang: str) -> list[str]:
+    if d.since is None:
+        return []
+    x = district_since_rows(d, lang)
+    out = [f"## {x['heading']}", "", _md(x["ref"]), ""]
+    out += [f"| | {lbl(lang, 'before')} | → | {lbl(lang, 'score_change')} |", "|---|---|---|---|"]
+    out += [f"| {i['label']} | {i['before']} | {i['now']} | {i['delta']} |" for i in x["items"]]
+    out += ["", lbl(lang, "district_changed").format(n=len(x["facilities"]), m=x["unchanged"]), ""]
+    if x["facilities"]:
+        heads = [lbl(lang, "change." + str(ch)) for ch in CHANGE_ORDER]
+        out += [
+            f"| {label(lang, 'facility_id')} | {label(lang, 'facility')} | {lbl(lang, 'score_change')} | "
+            + " | ".join(heads)
+            + " |",
+            "|---|---|---|" + "---|" * len(heads),
+        ]
+        for f in x["facilities"]:
+            by = dict(f["groups"])
+            cells = [", ".join(by.get(h, [])) for h in heads]
+            out.append(
+                f"| {f['facility_id']} | {_md(f['name'])} | {_md('; '.join(f['summary']))} | "
+                + " | ".join(cells)
+                + " |"
+            )
+        out.append("")
+    return out
+
+
+def district_since_html(d: DistrictResult, lang: str) -> str:
+    if d.since is None:
+        return ""
+    return render_template(
+        "_district_since.html",
+        lang,
+        since=district_since_rows(d, lang),
+        heads=[lbl(lang, "change." + str(ch)) for ch in CHANGE_ORDER],
+    )
+
+
 __all__ = [
     "FILING_REPORTERS",
     "NOTICE_REPORTERS",
     "Since",
+    "district_since_html",
+    "district_since_markdown_lines",
+    "district_since_text_lines",
     "environment",
     "filing_text",
     "lbl",
