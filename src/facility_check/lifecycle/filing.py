@@ -424,7 +424,7 @@ _CERT_TITLES = {
 
 
 def _clock_items(f: Facility, catalogue: Catalogue) -> Iterator[tuple[Text, str, date, Text]]:
-    until_rule = Text("有效期至", "valid until")
+    until_rule = Text("证照有效期", "validity of the document")
     if f.documents:
         for key, (zh, en) in _DOC_TITLES.items():
             doc = getattr(f.documents, key)

@@ -455,12 +455,14 @@ def filing_text(fr: FilingReadiness, lang: str) -> str:
     marks = {"present": "✓", "expiring": "!", "expired": "✗", "missing": "✗", "not_required": "–"}
     for m in fr.materials:
         line = f"  {marks[str(m.status)]} {m.title(lang)} — {lbl(lang, 'material.' + str(m.status))}"
-        if m.valid_until is not None:
-            line += (
-                f"（{lbl(lang, 'valid_until')} {m.valid_until}，{lbl(lang, 'days_left')} {m.days_left}）"
-                if lang == "zh"
-                else f" ({lbl(lang, 'valid_until')} {m.valid_until}, {m.days_left} days left)"
-            )
+        if m.valid_until is not None and m.days_left is not None:
+            left = m.days_left
+            if lang == "zh":
+                when = f"剩余 {left} 天" if left >= 0 else f"已过期 {-left} 天"
+                line += f"（{lbl(lang, 'valid_until')} {m.valid_until}，{when}）"
+            else:
+                when = f"{left} days left" if left >= 0 else f"expired {-left} days ago"
+                line += f" (valid until {m.valid_until}, {when})"
         if m.note is not None:
             line += f"　{m.note(lang)}" if lang == "zh" else f"  {m.note(lang)}"
         out.append(line)
