@@ -161,7 +161,11 @@ def environment() -> jinja2.Environment:
 def render_template(name: str, lang: str, **context: Any) -> str:
     template = environment().get_template(name)
     return template.render(
-        lang=lang, L=lambda key: lbl(lang, key), html_lang="zh-CN" if lang == "zh" else "en", **context
+        lang=lang,
+        L=lambda key: lbl(lang, key),
+        C="：" if lang == "zh" else ": ",
+        html_lang="zh-CN" if lang == "zh" else "en",
+        **context,
     )
 
 
