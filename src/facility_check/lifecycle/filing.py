@@ -245,6 +245,8 @@ _QUALIFIED_ROLES = (StaffRole.director, StaffRole.carer, StaffRole.health, Staff
 
 
 def _staff(f: Facility, as_of: date, window: int, health_days: int) -> Material:
+    """Every member's health certificate (last check + the MGT-28 period) and, for the roles
+    that need one, a qualification (a certificate, or a training certificate number)."""
     title = Text("工作人员资格证明和健康证明", "staff qualification and health certificates")
     if not f.staff:
         return Material(
@@ -254,62 +256,41 @@ def _staff(f: Facility, as_of: date, window: int, health_days: int) -> Material:
             "$.staff",
             note=Text("未提供工作人员名单", "no staff list"),
         )
-    lacking: list[str] = []
-    worst: ClockState = ClockState.ok
-    soonest: tuple[int, date] | None = None
-    for s in f.staff:
+    lacking: list[tuple[str, str, str]] = []  # zh, en, JSON path
+    dated: list[tuple[int, date, str]] = []  # days left, valid until, JSON path
+    for i, s in enumerate(f.staff):
         hc = s.health_checks
         last = (hc.last_annual_date or hc.pre_employment_date) if hc else None
         if last is None or (hc is not None and hc.passed is False):
-            lacking.append(f"{s.id} 健康证明")
+            lacking.append((f"{s.id} 健康证明", f"{s.id} health certificate", f"$.staff[{i}].health_checks"))
         else:
             until = last + timedelta(days=health_days)
-            left = (until - as_of).days
-            worst, soonest = _worse(worst, soonest, _state(left, window), left, until)
+            dated.append(((until - as_of).days, until, f"$.staff[{i}].health_checks"))
         qualified = bool(s.certificates) or any(t.certificate_number for t in s.trainings or [])
         if s.role in _QUALIFIED_ROLES and not qualified:
-            lacking.append(f"{s.id} 资格证书")
-        for c in s.certificates or []:
+            lacking.append((f"{s.id} 资格证书", f"{s.id} qualification", f"$.staff[{i}].certificates"))
+        for j, c in enumerate(s.certificates or []):
             if c.valid_until is not None:
-                left = (c.valid_until - as_of).days
-                worst, soonest = _worse(worst, soonest, _state(left, window), left, c.valid_until)
+                dated.append(((c.valid_until - as_of).days, c.valid_until, f"$.staff[{i}].certificates[{j}]"))
     if lacking:
         return Material(
             "staff_certificates",
             title,
             MaterialStatus.missing,
-            "$.staff",
+            lacking[0][2],
             note=Text(
-                "缺少：" + "、".join(lacking),
-                "missing: "
-                + ", ".join(
-                    x.replace(" 健康证明", " health certificate").replace(" 资格证书", " qualification")
-                    for x in lacking
-                ),
+                "缺少：" + "、".join(x[0] for x in lacking), "missing: " + ", ".join(x[1] for x in lacking)
             ),
         )
+    if not dated:
+        return Material("staff_certificates", title, MaterialStatus.present, "$.staff")
+    left, until, path = min(dated)
     status = {
         ClockState.expired: MaterialStatus.expired,
         ClockState.expiring: MaterialStatus.expiring,
         ClockState.ok: MaterialStatus.present,
-    }[worst]
-    return Material(
-        "staff_certificates",
-        title,
-        status,
-        "$.staff",
-        soonest[1] if soonest else None,
-        soonest[0] if soonest else None,
-    )
-
-
-def _worse(
-    worst: ClockState, soonest: tuple[int, date] | None, state: ClockState, left: int, until: date
-) -> tuple[ClockState, tuple[int, date] | None]:
-    rank = {ClockState.ok: 0, ClockState.expiring: 1, ClockState.expired: 2}
-    if soonest is None or left < soonest[0]:
-        soonest = (left, until)
-    return (state if rank[state] > rank[worst] else worst), soonest
+    }[_state(left, window)]
+    return Material("staff_certificates", title, status, path, until, left)
 
 
 def _hygiene(f: Facility, as_of: date, window: int) -> Material:
