@@ -448,3 +448,28 @@ def test_district_since_refuses_a_facility_report(tmp_path: Path) -> None:
     earlier = write(tmp_path, "c.json", out)
     code, _, err = invoke("district", "samples/facilities", "--since", earlier)
     assert code == 2 and "district --format json" in err
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "notice.schema.json",
+        "deadlines.schema.json",
+        "check-report.schema.json",
+        "district-report.schema.json",
+    ],
+)
+def test_published_lifecycle_schemas_are_valid(name: str) -> None:
+    import jsonschema
+
+    jsonschema.Draft202012Validator.check_schema(
+        json.loads((ROOT / "schemas" / name).read_text(encoding="utf-8"))
+    )
+
+
+def test_notice_json_validates_against_its_published_schema() -> None:
+    import jsonschema
+
+    _, notice = run_json("notice", HP2)
+    schema = json.loads((ROOT / "schemas" / "notice.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(notice)

@@ -43,6 +43,7 @@ SCHEMAS = {
     "notice": "notice.schema.json",
     "deadlines": "deadlines.schema.json",
     "check-report": "check-report.schema.json",
+    "district-report": "district-report.schema.json",
 }
 
 app = typer.Typer(
