@@ -473,3 +473,12 @@ def test_notice_json_validates_against_its_published_schema() -> None:
     _, notice = run_json("notice", HP2)
     schema = json.loads((ROOT / "schemas" / "notice.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(notice)
+
+
+def test_reinspection_against_a_notice_needs_a_date(hp2_notice: tuple[str, Path]) -> None:
+    notice, folder = hp2_notice
+    record = json.loads((ROOT / HP2).read_text(encoding="utf-8"))
+    del record["inspection"]
+    path = write(folder, "undated.json", json.dumps(record, ensure_ascii=False))
+    code, out, err = invoke("check", path, "--since", notice)
+    assert code == 2 and out == "" and "inspection.inspection_date" in err

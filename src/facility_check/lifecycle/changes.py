@@ -187,6 +187,18 @@ def compare(report: FacilityReport, earlier: Earlier) -> Since:
     """Compare a report with the earlier document of the same facility."""
     if earlier.facility_id != report.facility_id:
         raise InputError([refusal(earlier, report.facility_id, report.name)])
+    if earlier.items and report.as_of is None:
+        raise InputError(
+            [
+                problem(
+                    report.source,
+                    "$.inspection.inspection_date",
+                    "since.no_date",
+                    "没有复查日期，无法判断整改通知书各项是否逾期：请填写 inspection.inspection_date，或用 --as-of 指定",
+                    "no re-inspection date, so the notice's deadlines cannot be judged: fill inspection.inspection_date or give --as-of",
+                )
+            ]
+        )
     items: dict[str, ItemChange] = {}
     for r in _results(report):
         if not (r.counts or r.article.document.id == "design"):
