@@ -31,6 +31,7 @@ LABELS: dict[str, dict[str, str]] = {
         "change.still": "仍未整改",
         "change.ok": "无变化",
         "before": "此前",
+        "now": "本次",
         "none": "无",
         "score_change": "得分变化",
         "outcome.met_by_deadline": "按期整改",
@@ -89,6 +90,7 @@ LABELS: dict[str, dict[str, str]] = {
         "change.still": "Still not rectified",
         "change.ok": "unchanged",
         "before": "before",
+        "now": "now",
         "none": "none",
         "score_change": "Score change",
         "outcome.met_by_deadline": "rectified by the deadline",
@@ -296,7 +298,7 @@ def since_markdown_lines(r: FacilityReport, lang: str) -> list[str]:
         return []
     d = since_rows(r, lang)
     out = [f"## {d['heading']}", "", f"{lbl(lang, 'earlier_as_of')}: {_md(d['ref'])}", ""]
-    out += [f"| | {lbl(lang, 'before')} | → | {lbl(lang, 'score_change')} |", "|---|---|---|---|"]
+    out += [f"| | {lbl(lang, 'before')} | {lbl(lang, 'now')} | {lbl(lang, 'score_change')} |", "|---|---|---|---|"]
     out += [f"| {sc['label']} | {sc['before']} | {sc['now']} | {sc['delta']} |" for sc in d["scores"]]
     out.append("")
     for g in d["groups"]:
@@ -612,7 +614,7 @@ def district_since_markdown_lines(d: DistrictResult, lang: str) -> list[str]:
         return []
     x = district_since_rows(d, lang)
     out = [f"## {x['heading']}", "", _md(x["ref"]), ""]
-    out += [f"| | {lbl(lang, 'before')} | → | {lbl(lang, 'score_change')} |", "|---|---|---|---|"]
+    out += [f"| | {lbl(lang, 'before')} | {lbl(lang, 'now')} | {lbl(lang, 'score_change')} |", "|---|---|---|---|"]
     out += [f"| {i['label']} | {i['before']} | {i['now']} | {i['delta']} |" for i in x["items"]]
     out += ["", lbl(lang, "district_changed").format(n=len(x["facilities"]), m=x["unchanged"]), ""]
     if x["facilities"]:
