@@ -298,7 +298,10 @@ def since_markdown_lines(r: FacilityReport, lang: str) -> list[str]:
         return []
     d = since_rows(r, lang)
     out = [f"## {d['heading']}", "", f"{lbl(lang, 'earlier_as_of')}: {_md(d['ref'])}", ""]
-    out += [f"| | {lbl(lang, 'before')} | {lbl(lang, 'now')} | {lbl(lang, 'score_change')} |", "|---|---|---|---|"]
+    out += [
+        f"| | {lbl(lang, 'before')} | {lbl(lang, 'now')} | {lbl(lang, 'score_change')} |",
+        "|---|---|---|---|",
+    ]
     out += [f"| {sc['label']} | {sc['before']} | {sc['now']} | {sc['delta']} |" for sc in d["scores"]]
     out.append("")
     for g in d["groups"]:
@@ -614,7 +617,10 @@ def district_since_markdown_lines(d: DistrictResult, lang: str) -> list[str]:
         return []
     x = district_since_rows(d, lang)
     out = [f"## {x['heading']}", "", _md(x["ref"]), ""]
-    out += [f"| | {lbl(lang, 'before')} | {lbl(lang, 'now')} | {lbl(lang, 'score_change')} |", "|---|---|---|---|"]
+    out += [
+        f"| | {lbl(lang, 'before')} | {lbl(lang, 'now')} | {lbl(lang, 'score_change')} |",
+        "|---|---|---|---|",
+    ]
     out += [f"| {i['label']} | {i['before']} | {i['now']} | {i['delta']} |" for i in x["items"]]
     out += ["", lbl(lang, "district_changed").format(n=len(x["facilities"]), m=x["unchanged"]), ""]
     if x["facilities"]:
