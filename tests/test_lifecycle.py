@@ -482,3 +482,12 @@ def test_reinspection_against_a_notice_needs_a_date(hp2_notice: tuple[str, Path]
     path = write(folder, "undated.json", json.dumps(record, ensure_ascii=False))
     code, out, err = invoke("check", path, "--since", notice)
     assert code == 2 and out == "" and "inspection.inspection_date" in err
+
+
+def test_print_stylesheet_is_the_one_the_reports_embed() -> None:
+    from facility_check.render.lifecycle import print_stylesheet
+
+    css = print_stylesheet()
+    assert "@page { size: A4" in css
+    _, html, _ = invoke("check", HP2, "--format", "html")
+    assert css.strip() in html

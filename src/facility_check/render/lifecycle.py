@@ -160,6 +160,15 @@ def environment() -> jinja2.Environment:
     )
 
 
+def print_stylesheet() -> str:
+    """The A4 print stylesheet of the inspection record and the notice, for pages that embed
+    ``render.facility.html_report`` fragments (the web workbench)."""
+    loader = environment().loader
+    assert loader is not None
+    source, _, _ = loader.get_source(environment(), "print.css")
+    return source
+
+
 def render_template(name: str, lang: str, **context: Any) -> str:
     template = environment().get_template(name)
     return template.render(
@@ -665,6 +674,7 @@ __all__ = [
     "filing_text",
     "lbl",
     "notice_markdown",
+    "print_stylesheet",
     "render_template",
     "since_html",
     "since_markdown_lines",
