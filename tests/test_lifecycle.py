@@ -491,3 +491,25 @@ def test_print_stylesheet_is_the_one_the_reports_embed() -> None:
     assert "@page { size: A4" in css
     _, html, _ = invoke("check", HP2, "--format", "html")
     assert css.strip() in html
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["notice", HP2, "--format", "json"], "notice-hp-002.json"),
+        (["notice", HP2, "--format", "md"], "notice-hp-002.md"),
+        (["notice", HP2, "--format", "html"], "notice-hp-002.html"),
+        (["self-check", "samples/facilities/hp-003-staff-and-rooms.json", "--filing"], "filing-hp-003.txt"),
+        (
+            ["self-check", "samples/facilities/hp-003-staff-and-rooms.json", "--filing", "--lang", "en"],
+            "filing-hp-003.en.txt",
+        ),
+    ],
+)
+def test_lifecycle_outputs_golden(args: list[str], name: str, request: pytest.FixtureRequest) -> None:
+    from tests.test_cli import golden
+
+    code, out, _ = invoke(*args)
+    assert code == 1
+    golden(name, out, request)
+    assert invoke(*args)[1] == out  # same input, same bytes
