@@ -37,6 +37,8 @@ def test_wheel_ships_the_catalogue_and_schemas(wheel: Path) -> None:
         "catalogue.schema.json",
     ):
         assert f"facility_check/_data/schemas/{name}" in names
+    for name in ("notice.html", "facility_report.html", "print.css"):
+        assert f"facility_check/templates/{name}" in names
 
 
 def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) -> None:
@@ -78,6 +80,50 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
         check=False,
     )
     assert check.returncode == 0, check.stderr
+    # the inspection loop from the installed wheel: a printable notice, then a re-inspection
+    notice = subprocess.run(
+        [
+            str(exe),
+            "notice",
+            str(ROOT / "samples/facilities/hp-002-typical-problems.json"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert notice.returncode == 1, notice.stderr
+    (tmp_path / "notice.json").write_text(notice.stdout, encoding="utf-8")
+    again = subprocess.run(
+        [
+            str(exe),
+            "check",
+            str(ROOT / "samples/facilities/hp-002-typical-problems.json"),
+            "--since",
+            "notice.json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert again.returncode == 1 and "仍未整改（7）" in again.stdout, again.stderr
+    printed = subprocess.run(
+        [
+            str(exe),
+            "notice",
+            str(ROOT / "samples/facilities/hp-002-typical-problems.json"),
+            "--format",
+            "html",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert "被检查单位负责人（签字）" in printed.stdout, printed.stderr
     where = subprocess.run(
         [str(python), "-c", "import facility_check.resources as r; print(r.data_dir('standards'))"],
         capture_output=True,

@@ -111,6 +111,8 @@ def compliant():
                 "valid_until": "2028-05-04",
             },
             "commitment_letter": {"present": True},
+            "floor_plan": {"present": True, "evidence_ref": "平面图 HP-001-P01"},
+            "security_proof": {"present": True, "evidence_ref": "技防设施验收 HP-001-S2"},
         },
         "premises": {
             "tenure": "leased",
@@ -149,6 +151,7 @@ def compliant():
             "independent_exits": True,
             "independent_stairs": True,
             "dense_urban_rebuild": False,
+            "completed_year": 2012,
         },
         "rooms": [
             {

@@ -49,6 +49,10 @@ SCHEMAS = {
     "catalogue": "catalogue.schema.json",
     "rubric": "rubric.schema.json",
     "profile": "profile.schema.json",
+    "notice": "notice.schema.json",
+    "deadlines": "deadlines.schema.json",
+    "check-report": "check-report.schema.json",
+    "district-report": "district-report.schema.json",
 }
 
 app = typer.Typer(
@@ -196,15 +200,19 @@ def _run_facilities(
     out: str | None,
     render: Render,
     assume_unknown_met: bool = False,
+    since: str | None = None,
 ) -> NoReturn:
     """What `check` and `self-check` share: validate, evaluate, render, exit 0 / 1 / 2."""
     when = _as_of(as_of, lang)
     catalogue = _catalogue(overlay, lang)
+    earlier = _earlier(since, lang)
     records = pipeline.validated(files, when)
     rejected = [v for v in records if not v.ok]
     reports = _reports(
         records, catalogue, Options(as_of=when, assume_unknown_met=assume_unknown_met), hazards, lang
     )
+    if earlier is not None and reports:
+        reports = _compare(reports, earlier, lang)
     if not reports:
         _emit(VALIDATION_REPORTERS["json" if fmt == "json" else "text"]().render(rejected, lang), out)
         raise typer.Exit(EXIT_INPUT)
@@ -212,6 +220,37 @@ def _run_facilities(
     if rejected:
         raise typer.Exit(EXIT_INPUT)
     raise typer.Exit(EXIT_FINDINGS if any(r.exit_findings() for r in reports) else EXIT_OK)
+
+
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="较早的检查报告（check --format json）或整改通知书（notice --format json），报告变化 / "
+        "an earlier check report or rectification notice (JSON) of the same facility: report what changed",
+    ),
+]
+
+
+def _earlier(since: str | None, lang: str) -> list[Any] | None:
+    """Read the --since document before any work, so a wrong file fails fast (exit 2)."""
+    if since is None:
+        return None
+    from .lifecycle.changes import load_earlier
+
+    try:
+        return load_earlier(since)
+    except InputError as exc:
+        _fail(exc.problems, lang)
+
+
+def _compare(reports: list[FacilityReport], earlier: list[Any], lang: str) -> list[FacilityReport]:
+    from .lifecycle.changes import compare_all
+
+    try:
+        return compare_all(reports, earlier)
+    except InputError as exc:
+        _fail(exc.problems, lang)
 
 
 @app.command()
@@ -245,10 +284,11 @@ def check(
         ),
     ] = False,
     out: OutOpt = None,
+    since: SinceOpt = None,
 ) -> None:
     """逐条检查 / Check facilities article by article; exit 0 compliant, 1 findings, 2 input errors."""
     render = FACILITY_REPORTERS[fmt]().render
-    _run_facilities(files, overlay, as_of, hazards, fmt, lang, out, render, assume_unknown_met)
+    _run_facilities(files, overlay, as_of, hazards, fmt, lang, out, render, assume_unknown_met, since)
 
 
 @app.command("self-check")
@@ -260,9 +300,125 @@ def self_check(
     fmt: Annotated[SelfCheckFormat, typer.Option("--format")] = "text",
     lang: LangOpt = "zh",
     out: OutOpt = None,
+    filing: Annotated[
+        bool,
+        typer.Option(
+            "--filing",
+            help="备案材料与到期提醒；缺少或过期时退出码 1 / filing materials and expiry clocks; exit 1 when anything is missing or expired",
+        ),
+    ] = False,
 ) -> None:
     """机构自查 / The provider's view: what to fix or supply, first things first."""
+    if filing:
+        _run_filing(files, overlay, as_of, fmt, lang, out)
     _run_facilities(files, overlay, as_of, hazards, fmt, lang, out, SELFCHECK_REPORTERS[fmt]().render)
+
+
+def _run_filing(
+    files: list[str], overlay: str | None, as_of: str | None, fmt: str, lang: str, out: str | None
+) -> NoReturn:
+    """`self-check --filing`: the 备案 materials and the clocks, per facility."""
+    from .engine import reference_date
+    from .lifecycle.filing import filing_readiness
+    from .render.lifecycle import FILING_REPORTERS
+
+    when = _as_of(as_of, lang)
+    catalogue = _catalogue(overlay, lang)
+    records = pipeline.validated(files, when)
+    rejected = [v for v in records if not v.ok]
+    results = []
+    for v in pipeline.usable(records):
+        assert v.facility is not None
+        ref, _source = reference_date(v.facility, Options(as_of=when))
+        if ref is None:
+            _usage(
+                "没有参考日期：请在记录中填写 inspection.inspection_date，或用 --as-of 指定（到期判断不使用今天的日期）",
+                "no reference date: fill inspection.inspection_date or give --as-of (expiry is never judged against today)",
+                lang,
+                source=v.source,
+            )
+        results.append(filing_readiness(v.facility, catalogue, ref))
+    for v in rejected:
+        for p in v.problems:
+            sys.stderr.write(problem_line(p, lang) + "\n")
+    if not results:
+        raise typer.Exit(EXIT_INPUT)
+    _emit(FILING_REPORTERS["json" if fmt == "json" else "text"]().render(results, lang), out)
+    if rejected:
+        raise typer.Exit(EXIT_INPUT)
+    raise typer.Exit(EXIT_OK if all(r.ready for r in results) else EXIT_FINDINGS)
+
+
+if TYPE_CHECKING:
+    NoticeFormat: TypeAlias = str
+else:
+    from .render.lifecycle import NOTICE_REPORTERS
+
+    NoticeFormat = _choices(NOTICE_REPORTERS)
+
+
+@app.command()
+def notice(
+    files: Annotated[list[str], typer.Argument(help="机构记录 / facility record(s)")],
+    deadline_days: Annotated[
+        int | None,
+        typer.Option(
+            "--deadline-days",
+            min=0,
+            max=3650,
+            help="整改期限：检查日期起 N 日（默认 30）/ deadline: N days from the reference date (default 30)",
+        ),
+    ] = None,
+    deadlines: Annotated[
+        str | None,
+        typer.Option(
+            "--deadlines",
+            help="按条款的整改期限 YAML（schemas/deadlines.schema.json）/ per-article deadlines, YAML",
+        ),
+    ] = None,
+    fmt: Annotated[NoticeFormat, typer.Option("--format")] = "html",
+    since: SinceOpt = None,
+    overlay: OverlayOpt = None,
+    as_of: AsOfOpt = None,
+    hazards: HazardsOpt = None,
+    lang: LangOpt = "zh",
+    out: OutOpt = None,
+) -> None:
+    """限期整改通知书 / Rectification notice: every unmet or unknown item, what to do, the basis and the deadline."""
+    from .lifecycle.notice import build_notice, days_policy, load_deadlines
+    from .render.lifecycle import NOTICE_REPORTERS
+
+    if deadline_days is not None and deadlines is not None:
+        _usage(
+            "--deadline-days 与 --deadlines 只能选一个",
+            "give either --deadline-days or --deadlines, not both",
+            lang,
+        )
+    when = _as_of(as_of, lang)
+    catalogue = _catalogue(overlay, lang)
+    try:
+        policy = load_deadlines(deadlines, catalogue) if deadlines else days_policy(deadline_days or 30)
+    except InputError as exc:
+        _fail(exc.problems, lang)
+    earlier = _earlier(since, lang)
+    records = pipeline.validated(files, when)
+    rejected = [v for v in records if not v.ok]
+    for v in rejected:
+        for p in v.problems:
+            sys.stderr.write(problem_line(p, lang) + "\n")
+    reports = _reports(records, catalogue, Options(as_of=when), hazards, lang)
+    if not reports:
+        raise typer.Exit(EXIT_INPUT)
+    if earlier is not None:
+        reports = _compare(reports, earlier, lang)
+    try:
+        notices = [build_notice(r, policy) for r in reports]
+    except InputError as exc:
+        _fail(exc.problems, lang)
+    _emit(NOTICE_REPORTERS[fmt]().render(notices, lang), out)
+    if rejected:
+        raise typer.Exit(EXIT_INPUT)
+    raise typer.Exit(EXIT_FINDINGS if any(n.items for n in notices) else EXIT_OK)
 
 
 @app.command()
@@ -327,12 +483,20 @@ def district(
             help="并行进程数（默认 CPU 核数；小输入不并行）/ processes (default: CPU count)",
         ),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="较早的辖区报告（district --format json）：逐机构报告变化 / an earlier district JSON report: what changed per facility",
+        ),
+    ] = None,
 ) -> None:
     """辖区服务质量得分 / The district's 15-point 服务质量 section, with everything a reviewer needs."""
     from .district import compute_inputs
 
     when = _as_of(as_of, lang)
     catalogue = _catalogue(overlay, lang)
+    earlier_district = _earlier_district(since, lang)
     with _spinner("读取危险源图层…" if lang == "zh" else "reading hazard layers…"):
         index = _hazard_index(hazards, catalogue, lang, allow_rejected=True)
     reporter = DISTRICT_REPORTERS[fmt]()
@@ -356,6 +520,10 @@ def district(
         )
     for p in result.record_warnings:
         sys.stderr.write(problem_line(p, lang) + "\n")
+    if earlier_district is not None:
+        from .lifecycle.district_changes import compare_district
+
+        result.since = compare_district(result, earlier_district)
     _emit(reporter.render(result, lang), out)
     if out is not None and fmt == "csv":
         stem = Path(out).with_suffix("")
@@ -376,6 +544,17 @@ def district(
             "add --allow-incomplete to accept it\n"
         )
     raise typer.Exit(result.exit_code())
+
+
+def _earlier_district(since: str | None, lang: str) -> Any:
+    if since is None:
+        return None
+    from .lifecycle.district_changes import load_earlier_district
+
+    try:
+        return load_earlier_district(since)
+    except InputError as exc:
+        _fail(exc.problems, lang)
 
 
 @contextlib.contextmanager

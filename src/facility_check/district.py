@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .catalogue import Catalogue, OverlayInfo
 from .engine import Options, evaluate
@@ -35,6 +35,9 @@ from .report import FacilityReport
 from .rules.base import Status
 from .scoring import DESIGN_POINTS, SITING_POINTS, mean, round_half_up
 from .validate import ValidatedRecord, validate_items
+
+if TYPE_CHECKING:
+    from .lifecycle.district_changes import DistrictSince
 
 CHUNK = 2000
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this, forking costs more than it saves
@@ -155,6 +158,7 @@ class DistrictResult:
     hazard_problems: list[Problem] = field(default_factory=list)
     # warnings of records that were evaluated (swapped or outside-China coordinates, encodings …)
     record_warnings: list[Problem] = field(default_factory=list)
+    since: DistrictSince | None = None  # the comparison with an earlier district run (--since)
 
     @property
     def evaluated(self) -> int:
@@ -231,6 +235,7 @@ class DistrictResult:
             if self.overlay is None
             else {"name": self.overlay.name, "sha256": self.overlay.sha256},
             "allow_incomplete": self.allow_incomplete,
+            **({"since": self.since.to_dict()} if self.since is not None else {}),
         } | (
             {"record_warnings": [p.to_dict(lang) for p in self.record_warnings]}
             if self.record_warnings

@@ -309,6 +309,11 @@ class Documents(_Model):
     fire_safety_pass: Document | None = Field(None, description="消防安全检查合格证明")
     food_licence: Document | None = Field(None, description="食品经营许可证")
     commitment_letter: Document | None = Field(None, description="备案承诺书")
+    floor_plan: Document | None = Field(None, description="平面图（标明各功能用房及面积）")
+    structural_safety_report: Document | None = Field(
+        None, description="房屋结构安全鉴定报告（建成超过 20 年的建筑）"
+    )
+    security_proof: Document | None = Field(None, description="技防/安防设施证明（视频监控、一键报警等）")
 
 
 class Premises(_Model):
@@ -345,6 +350,9 @@ class Building(_Model):
     independent_exits: bool | None = Field(None, description="独立的安全出口")
     independent_stairs: bool | None = Field(None, description="独立的疏散楼梯")
     dense_urban_rebuild: bool | None = Field(None, description="城市密集区改扩建（室外场地可按 2 m²/人）")
+    completed_year: Annotated[int, Field(ge=1800, le=2100)] | None = Field(
+        None, description="建成年份（房龄超过 20 年需提交结构安全鉴定报告）"
+    )
 
 
 class Room(_Model):

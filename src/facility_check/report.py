@@ -10,12 +10,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .catalogue import Article, OverlayInfo
 from .problems import Problem, Text
 from .rules.base import Check, Status
 from .scoring import to_number
+
+if TYPE_CHECKING:
+    from .lifecycle.changes import Since
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,7 @@ class FacilityReport:
     facility_meta: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()
     assume_unknown_met: bool = False
+    since: Since | None = None  # the comparison with an earlier report or notice (--since)
 
     def ordered_articles(self) -> list[ArticleResult]:
         return sorted(self.articles, key=lambda r: r.article.sort_key())
@@ -247,6 +251,8 @@ class FacilityReport:
         }
         if self.warnings:
             out["input_warnings"] = [w.to_dict(lang) for w in self.warnings]
+        if self.since is not None:
+            self.since.annotate(out)
         return out
 
 

@@ -187,6 +187,10 @@ class DistrictText(DistrictReporter):
             exact_text = f"= {exact}" if exact and "/" in exact else ""
             out.append(f"  {item}{pad} {score:>8} / {points:<4} {exact_text}".rstrip())
         out.append(t(lang, "rounding"))
+        if d.since is not None:
+            from .lifecycle import district_since_text_lines
+
+            out += ["", *district_since_text_lines(d, lang)]
         notes = [x for v in d.reasons.values() for x in v]
         if notes:
             out += ["", t(lang, "reasons") + ":"] + [f"  - {x(lang)}" for x in notes]
@@ -255,6 +259,10 @@ class DistrictMarkdown(DistrictReporter):
         ]
         out += [f"| {a} | {b} | {c} | {e} |" for a, b, c, e in _item_rows(d, lang)]
         out += ["", f"*{t(lang, 'rounding')}*", ""]
+        if d.since is not None:
+            from .lifecycle import district_since_markdown_lines
+
+            out += district_since_markdown_lines(d, lang)
         notes = [x for v in d.reasons.values() for x in v]
         if notes:
             out += [f"## {t(lang, 'reasons')}", ""] + [f"- {_md(x(lang))}" for x in notes] + [""]
@@ -334,6 +342,10 @@ class DistrictHtml(DistrictReporter):
             )
         )
         parts.append(f"<p><em>{esc(t(lang, 'rounding'))}</em></p>")
+        if d.since is not None:
+            from .lifecycle import district_since_html
+
+            parts.append(district_since_html(d, lang))
         notes = [x for v in d.reasons.values() for x in v]
         if notes:
             parts.append(

@@ -11,7 +11,7 @@ from ..report import ArticleResult, FacilityReport, SitingResult
 from ..rules.base import Status
 from ..selfcheck import todo
 from ..validate import ValidatedRecord
-from .base import STATUS_MARK, dump_json, esc, html_page, label, neutralise
+from .base import STATUS_MARK, dump_json, label, neutralise
 from .base import md_cell as _md
 from .validation import problems_as_dicts, problems_as_text
 
@@ -95,6 +95,10 @@ def text_report(r: FacilityReport, lang: str) -> str:
     out.append(
         f"{label(lang, 'design')}: {label(lang, 'verdict.' + r.design.verdict)}    {_siting_line(r.siting, lang)}"
     )
+    if r.since is not None:
+        from .lifecycle import since_text_lines
+
+        out += ["", *since_text_lines(r, lang)]
     for std in ("setup", "management"):
         results = [x for x in r.articles if x.article.document.id == std]
         if not results:
@@ -238,6 +242,10 @@ def markdown_report(r: FacilityReport, lang: str) -> str:
     )
     siting = label(lang, "verdict." + r.siting.verdict) if r.siting else label(lang, "siting.none")
     out += [f"| {label(lang, 'siting')} | {siting} | | | |", "", f"*{label(lang, 'score_rule')}*", ""]
+    if r.since is not None:
+        from .lifecycle import since_markdown_lines
+
+        out += since_markdown_lines(r, lang)
     for std in ("setup", "management"):
         results = sorted(
             (x for x in r.articles if x.article.document.id == std), key=lambda x: x.article.sort_key()
@@ -320,9 +328,14 @@ class MarkdownReporter(FacilityReporter):
 
 
 def html_report(r: FacilityReport, lang: str) -> str:
+    """One facility's inspection record as an HTML fragment (``<article>``), laid out for A4:
+    facility block, scores, verdict tables, signatures and seal, then the annexes on new pages."""
+    from markupsafe import Markup
+
+    from .lifecycle import render_template, since_html
+
     meta = r.facility_meta
-    parts = [f"<h1>{esc(label(lang, 'report_title'))}</h1>", "<table>"]
-    for k, v in (
+    rows = [
         (label(lang, "facility"), r.name),
         (label(lang, "facility_id"), r.facility_id),
         (label(lang, "uscc"), meta.get("uscc") or "—"),
@@ -330,31 +343,36 @@ def html_report(r: FacilityReport, lang: str) -> str:
         (label(lang, "as_of"), _as_of(r, lang)),
         (label(lang, "inspector"), meta.get("inspector") or "—"),
         (label(lang, "source"), r.source),
-    ):
-        parts.append(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>")
+    ]
     if r.overlay:
-        parts.append(
-            f"<tr><th>{esc(label(lang, 'overlay'))}</th><td>{esc(r.overlay.name)} (sha256 {esc(r.overlay.sha256)})</td></tr>"
-        )
-    parts.append("</table>")
-    parts.append(f"<h2>{esc(label(lang, 'scores'))}</h2>")
-    if r.assume_unknown_met:
-        parts.append(f"<p><strong>{esc(label(lang, 'assumed'))}</strong></p>")
-    parts.append(
-        f"<table><tr><th></th><th>{esc(label(lang, 'scores'))}</th><th>{esc(label(lang, 'unmet'))}</th><th>{esc(label(lang, 'unknown'))}</th></tr>"
-    )
+        rows.append((label(lang, "overlay"), f"{r.overlay.name} (sha256 {r.overlay.sha256})"))
+    scores = []
     for std in ("setup", "management"):
         s = r.scores[std]
-        shown = s.best_case if r.assume_unknown_met else s.score
-        parts.append(
-            f"<tr><td>{esc(label(lang, std))}</td><td>{shown} / 5</td><td>{s.unmet}</td><td>{s.unknown}</td></tr>"
+        scores.append(
+            {
+                "label": label(lang, std),
+                "shown": s.best_case if r.assume_unknown_met else s.score,
+                "unmet": s.unmet,
+                "unknown": s.unknown,
+            }
         )
-    parts.append("</table>")
-    parts.append(
-        f"<p>{esc(label(lang, 'design'))}: {esc(label(lang, 'verdict.' + r.design.verdict))}　{esc(_siting_line(r.siting, lang))}</p>"
-    )
-    parts.append(f"<p><em>{esc(label(lang, 'score_rule'))}</em></p>")
-    sections: list[tuple[str, list[ArticleResult]]] = []
+
+    def verdict_row(x: ArticleResult) -> dict[str, Any]:
+        change = r.since.of(x.code) if r.since is not None else None
+        shown_change = change is not None and str(change.change) != "ok"
+        return {
+            "code": x.code,
+            "title": x.article.title if lang == "zh" else x.article.title_en,
+            "status_key": str(x.status),
+            "status": label(lang, str(x.status)),
+            "summary": x.summary()(lang),
+            "basis": x.article.citation()(lang),
+            "change": _change_label(str(change.change), lang) if shown_change and change else "",
+            "change_key": str(change.change) if change else "",
+        }
+
+    sections = []
     for std in ("setup", "management"):
         results = sorted(
             (x for x in r.articles if x.article.document.id == std and x.counts),
@@ -362,33 +380,80 @@ def html_report(r: FacilityReport, lang: str) -> str:
         )
         if results:
             doc = results[0].article.document
-            sections.append((f"《{doc.title}》" if lang == "zh" else doc.title_en, results))
-    sections.append((label(lang, "design"), list(r.design.findings)))
-    for heading, results in sections:
-        parts.append(f"<h2>{esc(heading)}</h2>")
-        parts.append(
-            f"<table><tr><th>{esc(label(lang, 'code'))}</th><th>{esc(label(lang, 'title'))}</th><th>{esc(label(lang, 'status'))}</th><th>{esc(label(lang, 'facts'))}</th><th>{esc(label(lang, 'basis'))}</th></tr>"
-        )
-        for x in results:
-            title = x.article.title if lang == "zh" else x.article.title_en
-            parts.append(
-                f'<tr><td>{esc(x.code)}</td><td>{esc(title)}</td><td class="{x.status}">{esc(label(lang, str(x.status)))}</td>'
-                f"<td>{esc(x.summary()(lang))}</td><td>{esc(x.article.citation()(lang))}</td></tr>"
+            sections.append(
+                {
+                    "heading": f"《{doc.title}》" if lang == "zh" else doc.title_en,
+                    "rows": [verdict_row(x) for x in results],
+                }
             )
-        parts.append("</table>")
+    annexes = []
+    head = [label(lang, k) for k in ("code", "title", "status", "facts", "basis")]
+    annexes.append(
+        {
+            "heading": label(lang, "design"),
+            "head": head,
+            "widths": [15, 15, 10, 40, 20],
+            "rows": [
+                {
+                    "cells": (
+                        v["code"],
+                        v["title"],
+                        v["status"] + (f"（{v['change']}）" if v["change"] else ""),
+                        v["summary"],
+                        v["basis"],
+                    ),
+                    "status_col": 3,
+                    "status_key": v["status_key"],
+                }
+                for v in map(verdict_row, r.design.findings)
+            ],
+        }
+    )
     if r.siting is not None and r.siting.findings:
-        parts.append(f"<h2>{esc(label(lang, 'siting'))}</h2><table>")
-        parts.append(
-            f"<tr><th>{esc(label(lang, 'hazards'))}</th><th>{esc(label(lang, 'distance'))} (m)</th><th>{esc(label(lang, 'required'))} (m)</th><th>{esc(label(lang, 'status'))}</th><th>{esc(label(lang, 'basis'))}</th></tr>"
+        annexes.append(
+            {
+                "heading": label(lang, "siting"),
+                "widths": [30, 12, 12, 10, 36],
+                "head": [
+                    label(lang, "hazards"),
+                    f"{label(lang, 'distance')} (m)",
+                    f"{label(lang, 'required')} (m)",
+                    label(lang, "status"),
+                    label(lang, "basis"),
+                ],
+                "rows": [
+                    {
+                        "cells": (
+                            f"{f.hazard_id} {f.kind}",
+                            f"{f.distance_m:.1f}",
+                            f"{f.required_m:g}",
+                            label(lang, "pass" if f.passed else "fail"),
+                            f.source,
+                        ),
+                        "status_col": 4,
+                        "status_key": "met" if f.passed else "unmet",
+                    }
+                    for f in r.siting.findings
+                ],
+            }
         )
-        for f in r.siting.findings:
-            cls = "met" if f.passed else "unmet"
-            parts.append(
-                f'<tr><td>{esc(f.hazard_id)} {esc(f.kind)}</td><td>{f.distance_m:.1f}</td><td>{f.required_m:g}</td><td class="{cls}">{esc(label(lang, "pass" if f.passed else "fail"))}</td><td>{esc(f.source)}</td></tr>'
-            )
-        parts.append("</table>")
-    parts.append(f'<p class="sign">{esc(label(lang, "signature"))}</p>')
-    return "\n".join(parts) + "\n"
+    context = {
+        "facility_rows": rows,
+        "assumed": r.assume_unknown_met,
+        "scores": scores,
+        "design_verdict": label(lang, "verdict." + r.design.verdict),
+        "siting_line": _siting_line(r.siting, lang),
+        "since_html": Markup(since_html(r, lang)),  # noqa: S704 - rendered by our own autoescaping template
+        "sections": sections,
+        "annexes": annexes,
+    }
+    return render_template("facility_report.html", lang, r=context)
+
+
+def _change_label(change: str, lang: str) -> str:
+    from .lifecycle import lbl
+
+    return lbl(lang, "change." + change)
 
 
 class HtmlReporter(FacilityReporter):
@@ -398,16 +463,17 @@ class HtmlReporter(FacilityReporter):
     def render(
         self, reports: Sequence[FacilityReport], rejected: Sequence[ValidatedRecord], lang: str
     ) -> str:
-        body = '<hr style="page-break-after: always">\n'.join(html_report(r, lang) for r in reports)
-        if rejected:
-            body += (
-                f"<h2>{esc(label(lang, 'rejected'))}</h2><ul>"
-                + "".join(
-                    f"<li>{esc(line)}</li>" for v in rejected for line in problems_as_text(v.problems, lang)
-                )
-                + "</ul>\n"
-            )
-        return html_page(label(lang, "report_title"), body, lang)
+        from markupsafe import Markup
+
+        from .lifecycle import render_template
+
+        return render_template(
+            "facility_reports.html",
+            lang,
+            title=label(lang, "report_title"),
+            bodies=[Markup(html_report(r, lang)) for r in reports],  # noqa: S704 - escaped by the template
+            rejected=[line for v in rejected for line in problems_as_text(v.problems, lang)],
+        )
 
 
 FACILITY_REPORTERS: dict[str, type[FacilityReporter]] = {
