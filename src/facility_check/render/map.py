@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -42,7 +43,7 @@ from ..report import FacilityReport, SitingFinding
 from ..resources import siting_rules
 from ..rules.base import Status
 from ..scoring import to_number
-from ..siting import Requirement, SitingIndex, facility_geometry, project, requirement
+from ..siting import CELL_DEG, Requirement, SitingIndex, facility_geometry, project, requirement
 from ..siting import _local_transformer as local_transformer
 from .base import dump_json, esc
 
@@ -51,6 +52,7 @@ MAX_MAP_HAZARDS = 5000
 EXTENT_MARGIN_M = 1000.0
 """Hazards within this distance of the facilities' bounding box are drawn."""
 PRECISION_DEG = 1e-7  # about 1 cm: coordinates are rounded to it, so output is small and stable
+_DECIMALS = 7
 
 VERDICT_COLOURS = {
     "noncompliant": "#c62828",
@@ -95,6 +97,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "required.adjoin": "不得与场地毗邻",
         "required.source": "依据",
         "crossing": "穿越机构场地",
+        "fails": "距离不足的机构",
         "layer": "图层",
         "legend": "图例",
         "legend.noncompliant": "机构：不符合",
@@ -152,6 +155,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "required.adjoin": "must not adjoin the site",
         "required.source": "Basis",
         "crossing": "Crosses a facility site",
+        "fails": "Facilities too close",
         "layer": "Layer",
         "legend": "Legend",
         "legend.noncompliant": "facility: noncompliant",
@@ -255,23 +259,40 @@ def data_date(facilities: Sequence[Facility], as_of: date | None = None) -> date
 
 
 def _mapping(geom: BaseGeometry) -> dict[str, Any]:
-    out = shapely.geometry.mapping(shapely.set_precision(geom, PRECISION_DEG))
-    as_lists: dict[str, Any] = json.loads(json.dumps(out))  # tuples -> lists: the dict equals its JSON
-    return as_lists
+    """GeoJSON geometry with coordinates rounded to ``PRECISION_DEG`` (about 1 cm)."""
+    rounded = shapely.transform(geom, lambda c: np.round(c, _DECIMALS))
+    out: dict[str, Any] = json.loads(shapely.to_geojson(rounded))
+    return out
 
 
-def _buffer_wgs84(geom: BaseGeometry, distance_m: float) -> BaseGeometry:
-    """``geom`` buffered by ``distance_m`` true metres, in a local projection centred on it."""
-    c = geom.centroid
-    lon0, lat0 = round(c.x, 6), round(c.y, 6)
-    metres = project(geom, lon0, lat0).buffer(distance_m, quad_segs=16)
-    back = _inverse_transformer(lon0, lat0)
+def _buffers_wgs84(geoms: Sequence[BaseGeometry], distances_m: Sequence[float]) -> list[BaseGeometry]:
+    """Each geometry buffered by its distance in true metres: projected to an azimuthal-equidistant
+    plane centred on the 0.1° cell of its centroid (as siting measures; the scale error is below
+    10⁻⁵ within 50 km of the centre), buffered there, and returned to WGS-84."""
+    out: list[BaseGeometry | None] = [None] * len(geoms)
+    cells: dict[tuple[float, float], list[int]] = {}
+    for i, g in enumerate(geoms):
+        c = g.centroid
+        cells.setdefault(_cell_centre(c.x, c.y), []).append(i)
+    for (lon0, lat0), members in sorted(cells.items()):
+        metres = project(np.array([geoms[i] for i in members], dtype=object), lon0, lat0)
+        buffered = shapely.buffer(metres, np.array([distances_m[i] for i in members]), quad_segs=16)
+        back = _inverse_transformer(lon0, lat0)
 
-    def fn(coords: np.ndarray) -> np.ndarray:
-        x, y = back.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
+        def fn(coords: np.ndarray, back: Transformer = back) -> np.ndarray:
+            x, y = back.transform(coords[:, 0], coords[:, 1])
+            return np.column_stack([x, y])
 
-    return shapely.transform(metres, fn)
+        for i, g in zip(members, shapely.transform(buffered, fn), strict=True):
+            out[i] = g
+    return [g for g in out if g is not None]
+
+
+def _cell_centre(lon: float, lat: float) -> tuple[float, float]:
+    return (
+        round((math.floor(lon / CELL_DEG) + 0.5) * CELL_DEG, 6),
+        round((math.floor(lat / CELL_DEG) + 0.5) * CELL_DEG, 6),
+    )
 
 
 @cache
@@ -454,10 +475,13 @@ def _hazard_features(
                 crossing_for.setdefault(x.hazard_index, []).append(r.facility_id)
     features: list[dict[str, Any]] = []
     titles = {k: str(v["title"]) for k, v in siting_rules()["kinds"].items()}
-    for n in numbers:
-        hazard = index.layers.hazard(n)
+    hazards = [index.layers.hazard(n) for n in numbers]
+    needs = [(hazard, requirement(hazard, None, index.overrides)) for hazard in hazards]
+    buffered = [(i, r.distance_m) for i, (_, r) in enumerate(needs) if r is not None and r.distance_m > 0]
+    shapes = _buffers_wgs84([index.geoms[numbers[i]] for i, _ in buffered], [d for _, d in buffered])
+    buffers = dict(zip([i for i, _ in buffered], shapes, strict=True))
+    for i, (n, (hazard, large)) in enumerate(zip(numbers, needs, strict=True)):
         geom: BaseGeometry = index.geoms[n]
-        large = requirement(hazard, None, index.overrides)
         small = requirement(hazard, 0, index.overrides)
         required = large.distance_m if large is not None else None
         kind = titles.get(hazard.kind, hazard.kind) if lang == "zh" else hazard.kind
@@ -469,19 +493,18 @@ def _hazard_features(
             (_label(lang, "name"), hazard.name),
         )
         rows += _requirement_rows(lang, large, small)
+        sep = "、" if lang == "zh" else ", "
         if crossing:
-            rows += _rows(
-                (_label(lang, "crossing"), "、".join(crossing) if lang == "zh" else ", ".join(crossing))
-            )
+            rows += _rows((_label(lang, "crossing"), sep.join(crossing)))
         if failing:
-            rows += _rows((_label(lang, "legend.hazard_failed"), ", ".join(failing)))
+            rows += _rows((_label(lang, "fails"), sep.join(failing)))
         rows += _rows((_label(lang, "layer"), hazard.layer))
         common = {"hazard_id": hazard.id, "kind": hazard.kind, "required_m": required}
-        if required:
+        if i in buffers:
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": _mapping(_buffer_wgs84(geom, required)),
+                    "geometry": _mapping(buffers[i]),
                     "properties": {"role": "required_distance", **common, "failed": bool(failing)},
                 }
             )
@@ -746,7 +769,9 @@ _PAGE_JS = r"""
     pointToLayer: point,
     onEachFeature: function (f, lyr) {
       var p = f.properties;
-      if (p.popup) { lyr.bindPopup(function () { return popup(p.popup); }, { maxWidth: 360 }); }
+      if (p.popup) { lyr.bindPopup(function () { return popup(p.popup); }, {
+        maxWidth: 360, autoPanPaddingTopLeft: L.point(10, 160), autoPanPaddingBottomRight: L.point(10, 10)
+      }); }
       if (p.role === "facility") {
         lyr.bindTooltip(p.name, { permanent: labelled, direction: "right", offset: [8, 0], className: "fc-label" });
       }
