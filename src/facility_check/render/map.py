@@ -683,10 +683,14 @@ def _script_json(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-_PAGE_CSS = """
+_STANDALONE_CSS = """
 html, body { height: 100%; margin: 0; }
 body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif; color: #222; }
-#map { position: absolute; inset: 0; background: #f3f1ec; }
+#fc-map { position: absolute; inset: 0; }
+"""
+
+MAP_CSS = """
+.fc-map.leaflet-container { background: #f3f1ec; font: inherit; }
 .fc-panel { background: rgba(255,255,255,0.94); padding: 6px 10px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 13px; line-height: 1.5; max-width: 26em; }
 .fc-title { font-size: 16px; font-weight: bold; }
@@ -710,7 +714,7 @@ _PAGE_JS = r"""
   var data = JSON.parse(document.getElementById("fc-data").textContent);
   var cfg = JSON.parse(document.getElementById("fc-config").textContent);
   var L_ = cfg.labels;
-  var map = L.map("map", { attributionControl: false, zoomSnap: 0.25 });
+  var map = L.map("fc-map", { attributionControl: false, zoomSnap: 0.25 });
   if (cfg.tiles) { L.tileLayer(cfg.tiles, { maxZoom: 19 }).addTo(map); }
 
   function el(tag, cls, text) {
@@ -897,13 +901,8 @@ _CROSSING_COLOUR = "#d500f9"
 LABEL_LIMIT = 30  # up to this many facilities carry a permanent name label
 
 
-def map_html(collection: Mapping[str, Any], *, tiles: str | None = None) -> str:
-    """One self-contained HTML page drawing ``collection`` (from ``facility_map`` or
-    ``public_map``) with the inlined Leaflet. No network request is made unless ``tiles`` (a tile
-    URL template of an office's own tile server, ``{z}/{x}/{y}``) is given."""
+def _config(collection: Mapping[str, Any], tiles: str | None) -> dict[str, Any]:
     lang = str(collection.get("lang", "zh"))
-    js, css = leaflet_assets()
-    public = bool(collection.get("public"))
     labels = {
         "schematic": _label(lang, "schematic"),
         "schematic_note": _label(lang, "schematic.note"),
@@ -915,7 +914,7 @@ def map_html(collection: Mapping[str, Any], *, tiles: str | None = None) -> str:
         "shown": _label(lang, "shown"),
     }
     colours = {"filed": VERDICT_COLOURS["filed"]}
-    if not public:  # the public page carries no word or colour of a verdict or a hazard
+    if not collection.get("public"):  # the public page carries no word or colour of a verdict or hazard
         labels["limited"] = _label(lang, "limited")
         colours = {
             **VERDICT_COLOURS,
@@ -923,7 +922,7 @@ def map_html(collection: Mapping[str, Any], *, tiles: str | None = None) -> str:
             "buffer": _BUFFER_COLOUR,
             "crossing": _CROSSING_COLOUR,
         }
-    config = {
+    return {
         "labels": labels,
         "tiles": tiles,
         "colours": colours,
@@ -932,28 +931,53 @@ def map_html(collection: Mapping[str, Any], *, tiles: str | None = None) -> str:
         "crs_short": _label(lang, "crs"),
         "labelLimit": LABEL_LIMIT,
     }
+
+
+def map_fragment(collection: Mapping[str, Any], *, tiles: str | None = None) -> str:
+    """The map for a page that already loads Leaflet (its JS and CSS) and ``MAP_CSS``: the map
+    element ``#fc-map`` (the host page gives it a height), the data and the drawing script.
+
+    This is what the workbench's ``/map`` embeds (with Leaflet from its static files); ``map_html``
+    wraps the same fragment into a self-contained page."""
+    return (
+        '<div id="fc-map" class="fc-map"></div>\n'
+        f'<script id="fc-data" type="application/json">{_script_json(dict(collection))}</script>\n'
+        f'<script id="fc-config" type="application/json">{_script_json(_config(collection, tiles))}</script>\n'
+        f"<script>{_PAGE_JS}</script>\n"
+    )
+
+
+def map_title(collection: Mapping[str, Any]) -> str:
+    """The page title: the map's title, 示意图 and the data date."""
+    lang = str(collection.get("lang", "zh"))
     title = str(collection.get("title", _label(lang, "title")))
     when = collection.get("data_date")
-    full_title = (
-        f"{title}（{_label(lang, 'schematic')}，{_label(lang, 'data_date')} {when}）"
-        if when and lang == "zh"
-        else (f"{title} ({_label(lang, 'data_date')} {when})" if when else title)
-    )
+    if lang == "zh":
+        return (
+            f"{title}（{_label(lang, 'schematic')}，{_label(lang, 'data_date')} {when}）" if when else title
+        )
+    return f"{title} ({_label(lang, 'data_date')} {when})" if when else title
+
+
+def map_html(collection: Mapping[str, Any], *, tiles: str | None = None) -> str:
+    """One self-contained HTML page drawing ``collection`` (from ``facility_map`` or
+    ``public_map``) with the inlined Leaflet. No network request is made unless ``tiles`` (a tile
+    URL template of an office's own tile server, ``{z}/{x}/{y}``) is given."""
+    lang = str(collection.get("lang", "zh"))
+    js, css = leaflet_assets()
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(full_title)}</title>\n"
-        f"<style>\n{css}</style>\n<style>{_PAGE_CSS}</style>\n</head>\n<body>\n"
-        '<div id="map"></div>\n'
-        f'<script id="fc-data" type="application/json">{_script_json(dict(collection))}</script>\n'
-        f'<script id="fc-config" type="application/json">{_script_json(config)}</script>\n'
-        f"<script>\n{js}</script>\n<script>{_PAGE_JS}</script>\n</body>\n</html>\n"
+        f"<title>{esc(map_title(collection))}</title>\n"
+        f"<style>\n{css}</style>\n<style>{MAP_CSS}{_STANDALONE_CSS}</style>\n</head>\n<body>\n"
+        f"<script>\n{js}</script>\n{map_fragment(collection, tiles=tiles)}</body>\n</html>\n"
     )
 
 
 __all__ = [
     "LABEL_LIMIT",
+    "MAP_CSS",
     "MAX_MAP_HAZARDS",
     "VERDICT_COLOURS",
     "data_date",
@@ -961,7 +985,9 @@ __all__ = [
     "facility_verdict",
     "is_publicly_filed",
     "leaflet_assets",
+    "map_fragment",
     "map_geojson",
     "map_html",
+    "map_title",
     "public_map",
 ]
