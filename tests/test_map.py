@@ -525,3 +525,77 @@ def test_browser_public_map_and_tiles(browser: Any, tmp_path: Path) -> None:
     outside = [u for u in requests if not u.startswith(("file://", "data:"))]
     assert outside and all(re.match(r"^http://127\.0\.0\.1:9/\d+/\d+/\d+\.png$", u) for u in outside)
     page.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# District outline
+# ----------------------------------------------------------------------------------------------
+
+OUTLINE = {
+    "type": "FeatureCollection",
+    "coordinate_system": "GCJ02",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"name": "和平区（示意边界）"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[123.37, 41.752], [123.44, 41.752], [123.445, 41.8], [123.375, 41.805], [123.37, 41.752]]
+                ],
+            },
+        }
+    ],
+}
+
+
+def test_outline_is_drawn_in_wgs84(tmp_path: Path) -> None:
+    path = tmp_path / "outline.geojson"
+    path.write_text(json.dumps(OUTLINE, ensure_ascii=False), encoding="utf-8")
+    data = geojson(FACILITIES, "--public", "--outline", str(path))
+    [outline] = by_role(data, "outline")
+    assert outline["properties"]["name"] == "和平区（示意边界）"
+    assert "GCJ02" in data["source_coordinate_systems"]
+    first = outline["geometry"]["coordinates"][0][0]
+    lon, lat = to_wgs84("GCJ02", np.array([123.37]), np.array([41.752]))
+    assert GEOD.inv(first[0], first[1], float(lon[0]), float(lat[0]))[2] < 0.05
+
+
+@pytest.mark.parametrize(
+    ("geometry", "path"),
+    [
+        ({"type": "Point", "coordinates": [123.4, 41.7]}, "$.features[0].geometry"),
+        (  # a bow tie: self-intersecting
+            {
+                "type": "Polygon",
+                "coordinates": [[[123.3, 41.7], [123.4, 41.8], [123.4, 41.7], [123.3, 41.8], [123.3, 41.7]]],
+            },
+            "$.features[0].geometry",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[1230, 41.7], [123.4, 41.8], [123.4, 41.7], [1230, 41.7]]]},
+            "$.features[0].geometry",
+        ),
+    ],
+)
+def test_unusable_outline_is_a_located_error(tmp_path: Path, geometry: dict[str, Any], path: str) -> None:
+    layer = tmp_path / "outline.geojson"
+    layer.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [{"type": "Feature", "properties": {}, "geometry": geometry}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    code, _, err = invoke("map", FACILITIES, "--outline", str(layer), "--out", str(tmp_path / "m.html"))
+    assert code == 2 and str(layer) in err and path in err
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_missing_outline_file_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = invoke(
+        "map", FACILITIES, "--outline", str(tmp_path / "none.geojson"), "--out", str(tmp_path / "m.html")
+    )
+    assert code == 2 and "none.geojson" in err

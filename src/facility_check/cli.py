@@ -427,6 +427,13 @@ def map_(
             help="工作台地址；机构弹窗链接到 {base-url}/facilities/{id} / workbench address for facility links",
         ),
     ] = None,
+    outline: Annotated[
+        str | None,
+        typer.Option(
+            "--outline",
+            help="辖区边界 GeoJSON（Polygon/MultiPolygon，可带 coordinate_system）/ district outline (GeoJSON)",
+        ),
+    ] = None,
     fmt: Annotated[Literal["html", "geojson"], typer.Option("--format")] = "html",
     overlay: OverlayOpt = None,
     as_of: AsOfOpt = None,
@@ -434,7 +441,7 @@ def map_(
     out: OutOpt = None,
 ) -> None:
     """示意图 / A map of facilities (and hazards with their required distances) as one offline HTML file."""
-    from .render.map import facility_map, is_publicly_filed, map_geojson, map_html, public_map
+    from .render.map import facility_map, is_publicly_filed, map_geojson, map_html, public_map, read_outline
 
     if public and (hazards or base_url is not None):
         _usage(
@@ -451,6 +458,16 @@ def map_(
             lang,
         )
     when = _as_of(as_of, lang)
+    boundary: list[dict[str, Any]] = []
+    if outline is not None:
+        try:
+            boundary = read_outline(Path(outline).read_bytes(), outline)
+        except OSError as exc:
+            _usage(
+                f"无法读取 {outline}：{exc.strerror}", f"cannot read {outline}: {exc.strerror}", lang, outline
+            )
+        except InputError as exc:
+            _fail(exc.problems, lang)
     catalogue = None if public else _catalogue(overlay, lang)
     index = _hazard_index(hazards, catalogue, lang) if catalogue is not None else None
     records = pipeline.validated(files, when)
@@ -463,7 +480,7 @@ def map_(
         raise typer.Exit(EXIT_INPUT)
     facilities = [v.facility for v in good if v.facility is not None]
     if public:
-        collection = public_map(facilities, lang=lang, as_of=when)
+        collection = public_map(facilities, lang=lang, as_of=when, outline=boundary)
         hidden = sum(1 for f in facilities if not is_publicly_filed(f))
         if hidden:
             sys.stderr.write(
@@ -474,7 +491,9 @@ def map_(
     else:
         assert catalogue is not None
         reports = pipeline.evaluate_records(records, catalogue, Options(as_of=when), index)
-        collection = facility_map(facilities, reports, index, lang=lang, link_base=base_url, as_of=when)
+        collection = facility_map(
+            facilities, reports, index, lang=lang, link_base=base_url, as_of=when, outline=boundary
+        )
     for item in collection["unplaced"]:
         sys.stderr.write(
             f"{item['name']}：记录没有坐标，未标注在地图上\n"

@@ -35,9 +35,11 @@ from urllib.parse import quote
 import numpy as np
 import shapely
 from pyproj import Transformer
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from ..geo.coords import to_wgs84
+from ..geo.coords import geometry_to_wgs84, to_wgs84
+from ..problems import Problem, Text
 from ..record import Facility, OperatorType
 from ..report import FacilityReport, SitingFinding
 from ..resources import siting_rules
@@ -109,6 +111,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "legend.buffer": "要求距离范围",
         "legend.crossing": "穿越场地的线路/管道",
         "legend.site": "场地边界",
+        "legend.outline": "辖区边界",
         "unplaced": "未能标注（记录无坐标）",
         "limited": "危险源过多，仅显示机构附近（要求距离 + 100 m 以内）的危险源",
         "shown": "图中机构 {n} 个",
@@ -167,6 +170,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "legend.buffer": "required distance",
         "legend.crossing": "line or pipeline crossing a site",
         "legend.site": "site boundary",
+        "legend.outline": "district boundary",
         "unplaced": "not placed (no coordinates in the record)",
         "limited": "too many hazards: only those near a facility (required distance + 100 m) are shown",
         "shown": "{n} facilities on the map",
@@ -546,6 +550,97 @@ def _hazards_in_extent(index: SitingIndex, placed: Sequence[BaseGeometry]) -> tu
     return numbers, len(numbers) > MAX_MAP_HAZARDS
 
 
+def read_outline(data: bytes, source: str) -> list[dict[str, Any]]:
+    """A district outline for the map: GeoJSON (a Polygon or MultiPolygon, a Feature of one, or a
+    FeatureCollection of them; ``coordinate_system`` WGS84 / CGCS2000 / GCJ02 / BD09 as in hazard
+    layers) → outline features in WGS-84. Anything unusable raises ``InputError``, located."""
+    from ..loading import MAX_DOCUMENT_BYTES, _Reject, decode, parse_json
+    from ..pipeline import InputError
+
+    def problem(path: str, zh: str, en: str) -> Problem:
+        return Problem(source=source, path=path, code="outline", message=Text(zh, en))
+
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InputError([problem("$", "辖区边界文件超过 64 MiB", "outline file larger than 64 MiB")])
+    try:
+        text, _ = decode(data, source)
+        doc = parse_json(text, source)
+    except _Reject as exc:
+        raise InputError([exc.problem]) from None
+    kind = doc.get("type") if isinstance(doc, dict) else None
+    if kind == "FeatureCollection" and isinstance(doc.get("features"), list):
+        items = [(f"$.features[{i}]", f) for i, f in enumerate(doc["features"])]
+    elif kind == "Feature":
+        items = [("$", doc)]
+    elif kind in ("Polygon", "MultiPolygon"):
+        items = [("$", {"type": "Feature", "geometry": doc, "properties": {}})]
+    else:
+        raise InputError(
+            [
+                problem(
+                    "$",
+                    "辖区边界应为 GeoJSON（FeatureCollection、Feature 或 Polygon/MultiPolygon）",
+                    "an outline must be GeoJSON: a FeatureCollection, a Feature or a Polygon/MultiPolygon",
+                )
+            ]
+        )
+    system = doc.get("coordinate_system", "WGS84")
+    if system not in ("WGS84", "CGCS2000", "GCJ02", "BD09"):
+        raise InputError(
+            [
+                problem(
+                    "$.coordinate_system",
+                    f"未知坐标系 {system!r}（应为 WGS84/CGCS2000/GCJ02/BD09）",
+                    f"unknown coordinate system {system!r} (expected WGS84/CGCS2000/GCJ02/BD09)",
+                )
+            ]
+        )
+    problems: list[Problem] = []
+    features: list[dict[str, Any]] = []
+    for path, feature in items:
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+            problems.append(
+                problem(
+                    f"{path}.geometry",
+                    "应为 Polygon 或 MultiPolygon 几何",
+                    "expected a Polygon or MultiPolygon",
+                )
+            )
+            continue
+        try:
+            geom = shape(geometry)
+        except (ValueError, TypeError, AttributeError, IndexError, KeyError):
+            problems.append(problem(f"{path}.geometry", "几何无法解析", "geometry cannot be read"))
+            continue
+        minx, miny, maxx, maxy = geom.bounds
+        if geom.is_empty or not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            problems.append(
+                problem(f"{path}.geometry", "坐标为空或超出经纬度范围", "empty or out-of-range coordinates")
+            )
+            continue
+        if not geom.is_valid:
+            reason = shapely.is_valid_reason(geom)
+            problems.append(
+                problem(f"{path}.geometry", f"几何无效（{reason}）", f"invalid geometry ({reason})")
+            )
+            continue
+        props = feature.get("properties") if isinstance(feature.get("properties"), dict) else {}
+        name = props.get("name") if isinstance(props.get("name"), str) else None
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": _mapping(geometry_to_wgs84(system, geom)),
+                "properties": {"role": "outline", "name": name, "source_crs": system},
+            }
+        )
+    if problems:
+        raise InputError(problems)
+    if not features:
+        raise InputError([problem("$", "辖区边界文件没有多边形", "the outline file has no polygon")])
+    return features
+
+
 def facility_map(
     facilities: Sequence[Facility],
     reports: Sequence[FacilityReport] | None = None,
@@ -554,12 +649,14 @@ def facility_map(
     lang: str = "zh",
     link_base: str | None = None,
     as_of: date | None = None,
+    outline: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """The working map as a GeoJSON FeatureCollection (WGS-84).
 
     ``reports`` (same order as ``facilities``, e.g. from ``pipeline.evaluate_records``) give the
     verdicts; ``siting_index`` the hazards. ``link_base`` (``""`` for a relative link) adds a link
-    to ``{link_base}/facilities/{id}`` in each facility popup. Foreign members describe the map:
+    to ``{link_base}/facilities/{id}`` in each facility popup; ``outline`` (from ``read_outline``)
+    draws the district's boundary. Foreign members describe the map:
     ``data_date``, ``source_coordinate_systems``, ``unplaced`` (facilities without coordinates),
     ``hazards_limited``.
     """
@@ -596,6 +693,7 @@ def facility_map(
             numbers = sorted(near)
         hazard_features = _hazard_features(siting_index, numbers, reports or [], lang)
         systems.update(s for s in map(_layer_system, siting_index.layer_names) if s)
+    systems.update(f["properties"]["source_crs"] for f in outline)
     when = data_date(facilities, as_of)
     return {
         "type": "FeatureCollection",
@@ -607,12 +705,16 @@ def facility_map(
         "lang": lang,
         "hazards_limited": limited,
         "unplaced": unplaced,
-        "features": [*hazard_features, *sites, *facility_features],
+        "features": [*outline, *hazard_features, *sites, *facility_features],
     }
 
 
 def public_map(
-    facilities: Sequence[Facility], *, lang: str = "zh", as_of: date | None = None
+    facilities: Sequence[Facility],
+    *,
+    lang: str = "zh",
+    as_of: date | None = None,
+    outline: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """The public map (电子地图 of filed facilities) as a GeoJSON FeatureCollection (WGS-84).
 
@@ -631,6 +733,7 @@ def public_map(
             continue
         systems.add(system)
         features.append(_public_feature(f, point, system, lang))
+    systems.update(f["properties"]["source_crs"] for f in outline)
     when = data_date(shown, as_of)
     return {
         "type": "FeatureCollection",
@@ -641,7 +744,7 @@ def public_map(
         "title": _label(lang, "title.public"),
         "lang": lang,
         "unplaced": unplaced,
-        "features": features,
+        "features": [*outline, *features],
     }
 
 
@@ -748,6 +851,9 @@ _PAGE_JS = r"""
       var c = p.failed ? C.noncompliant : C.buffer;
       return { color: c, weight: 1.5, dashArray: "6 4", fillColor: c, fillOpacity: 0.08 };
     }
+    if (p.role === "outline") {
+      return { color: "#37474f", weight: 2.5, dashArray: "10 5 2 5", fill: false };
+    }
     if (p.role === "site") {
       return { color: "#37474f", weight: 1.5, fillColor: "#90a4ae", fillOpacity: 0.25 };
     }
@@ -767,6 +873,7 @@ _PAGE_JS = r"""
     return L.circleMarker(latlng, { radius: 5, color: h, weight: 2, fillColor: "#fff", fillOpacity: 1 });
   }
   var facilities = data.features.filter(function (f) { return f.properties.role === "facility"; });
+  var framed = data.features.filter(function (f) { return f.properties.role === "facility" || f.properties.role === "outline"; });
   var labelled = facilities.length <= cfg.labelLimit;
   var layer = L.geoJSON(data, {
     style: style,
@@ -781,8 +888,8 @@ _PAGE_JS = r"""
       }
     }
   }).addTo(map);
-  var focus = L.geoJSON({ type: "FeatureCollection", features: facilities });
-  var bounds = facilities.length ? focus.getBounds() : layer.getBounds();
+  var focus = L.geoJSON({ type: "FeatureCollection", features: framed });
+  var bounds = framed.length ? focus.getBounds() : layer.getBounds();
   if (bounds.isValid()) {
     if (bounds.getNorthEast().equals(bounds.getSouthWest())) { map.setView(bounds.getCenter(), 16); }
     else { map.fitBounds(bounds.pad(0.15)); }
@@ -823,6 +930,7 @@ _PAGE_JS = r"""
         if (item.shape === "dot") { s.className += " fc-dot"; s.style.background = item.colour; }
         else if (item.shape === "ring") { s.className += " fc-dot"; s.style.background = "#fff"; s.style.boxShadow = "0 0 0 2px " + item.colour; }
         else if (item.shape === "dash") { s.style.border = "1.5px dashed " + item.colour; s.style.background = item.colour + "22"; }
+        else if (item.shape === "outline") { s.style.border = "2px dashed " + item.colour; }
         else if (item.shape === "line") { s.style.height = "5px"; s.style.background = item.colour; }
         else { s.style.border = "1.5px solid " + item.colour; s.style.background = item.colour + "44"; }
         row.appendChild(s);
@@ -871,12 +979,21 @@ def _crs_note(collection: Mapping[str, Any], lang: str) -> str:
 
 def _legend(collection: Mapping[str, Any], lang: str) -> list[dict[str, str]]:
     roles = {f["properties"]["role"] for f in collection["features"]}
+    outline = (
+        [{"shape": "outline", "colour": "#37474f", "text": _label(lang, "legend.outline")}]
+        if "outline" in roles
+        else []
+    )
     if collection.get("public"):
-        return [{"shape": "dot", "colour": VERDICT_COLOURS["filed"], "text": _label(lang, "legend.filed")}]
+        return [
+            {"shape": "dot", "colour": VERDICT_COLOURS["filed"], "text": _label(lang, "legend.filed")},
+            *outline,
+        ]
     items = [
         {"shape": "dot", "colour": VERDICT_COLOURS[v], "text": _label(lang, f"legend.{v}")}
         for v in ("noncompliant", "incomplete", "compliant")
     ]
+    items += outline
     if "site" in roles:
         items.append({"shape": "box", "colour": "#37474f", "text": _label(lang, "legend.site")})
     if "hazard" in roles:
@@ -990,4 +1107,5 @@ __all__ = [
     "map_html",
     "map_title",
     "public_map",
+    "read_outline",
 ]
