@@ -599,3 +599,34 @@ def test_missing_outline_file_is_a_usage_error(tmp_path: Path) -> None:
         "map", FACILITIES, "--outline", str(tmp_path / "none.geojson"), "--out", str(tmp_path / "m.html")
     )
     assert code == 2 and "none.geojson" in err
+
+
+def test_facilities_without_reports_are_marked_not_evaluated() -> None:
+    collection = facility_map([_facility(base_record())])
+    [feature] = by_role(collection, "facility")
+    assert feature["properties"]["verdict"] == "not_evaluated"
+    assert "机构：未评估" in map_html(collection)
+
+
+def test_fragment_for_a_page_that_serves_leaflet_itself(browser: Any, tmp_path: Path) -> None:
+    """The workbench's /map: Leaflet from the package's static files, the same fragment."""
+    from facility_check.render.map import MAP_CSS, map_fragment
+
+    static = ROOT / "src" / "facility_check" / "web" / "static" / "vendor" / "leaflet"
+    collection = facility_map([_facility(base_record())], link_base="")
+    fragment = map_fragment(collection)
+    leaflet_js, _ = leaflet_assets()
+    assert leaflet_js not in fragment and 'id="fc-map"' in fragment
+    page_file = tmp_path / "host.html"
+    page_file.write_text(
+        f'<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f'<link rel="stylesheet" href="{(static / "leaflet.css").as_uri()}">'
+        f'<script src="{(static / "leaflet.js").as_uri()}"></script>'
+        f"<style>{MAP_CSS} #fc-map {{ height: 600px; }}</style></head><body>{fragment}</body></html>",
+        encoding="utf-8",
+    )
+    page, requests, errors = _open(browser, page_file)
+    assert errors == []
+    assert page.evaluate("fcLayer.getLayers().length") == 2  # the facility and its site
+    assert all(u.startswith(("file://", "data:")) for u in requests)
+    page.close()

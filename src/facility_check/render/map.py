@@ -41,7 +41,7 @@ from shapely.geometry.base import BaseGeometry
 from ..geo.coords import geometry_to_wgs84, to_wgs84
 from ..problems import Problem, Text
 from ..record import Facility, OperatorType
-from ..report import FacilityReport, SitingFinding
+from ..report import FacilityReport
 from ..resources import siting_rules
 from ..rules.base import Status
 from ..scoring import to_number
@@ -61,6 +61,7 @@ VERDICT_COLOURS = {
     "incomplete": "#ef8f00",
     "compliant": "#2e7d32",
     "filed": "#1565c0",
+    "not_evaluated": "#757575",
 }
 
 _LABELS: dict[str, dict[str, str]] = {
@@ -111,6 +112,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "legend.buffer": "要求距离范围",
         "legend.crossing": "穿越场地的线路/管道",
         "legend.site": "场地边界",
+        "legend.not_evaluated": "机构：未评估",
         "legend.outline": "辖区边界",
         "unplaced": "未能标注（记录无坐标）",
         "limited": "危险源过多，仅显示机构附近（要求距离 + 100 m 以内）的危险源",
@@ -170,6 +172,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "legend.buffer": "required distance",
         "legend.crossing": "line or pipeline crossing a site",
         "legend.site": "site boundary",
+        "legend.not_evaluated": "facility: not evaluated",
         "legend.outline": "district boundary",
         "unplaced": "not placed (no coordinates in the record)",
         "limited": "too many hazards: only those near a facility (required distance + 100 m) are shown",
@@ -369,10 +372,6 @@ def _score(report: FacilityReport, standard: str) -> str | None:
     return f"{s.score}"
 
 
-def _finding_text(f: SitingFinding, lang: str) -> str:
-    return f.message(lang)
-
-
 def _facility_feature(
     f: Facility,
     report: FacilityReport | None,
@@ -381,7 +380,7 @@ def _facility_feature(
     lang: str,
     link_base: str | None,
 ) -> dict[str, Any]:
-    verdict = facility_verdict(report) if report is not None else None
+    verdict = facility_verdict(report) if report is not None else "not_evaluated"
     places = f.filing.filed_capacity if f.filing is not None else None
     filed_date = f.filing.filed_date if f.filing is not None else None
     props: dict[str, Any] = {
@@ -428,7 +427,7 @@ def _facility_feature(
             (_label(lang, "counts"), f"{unmet} / {unknown}"),
             (_label(lang, "design"), _label(lang, f"verdict.{report.design.verdict}")),
             (_label(lang, "siting"), _label(lang, f"verdict.{siting}")),
-            *((_label(lang, "siting.failed"), _finding_text(x, lang)) for x in failed),
+            *((_label(lang, "siting.failed"), x.message(lang)) for x in failed),
             (_label(lang, "as_of"), report.as_of.isoformat() if report.as_of else None),
         )
     popup: dict[str, Any] = {"title": f.name, "rows": rows}
@@ -993,6 +992,14 @@ def _legend(collection: Mapping[str, Any], lang: str) -> list[dict[str, str]]:
         {"shape": "dot", "colour": VERDICT_COLOURS[v], "text": _label(lang, f"legend.{v}")}
         for v in ("noncompliant", "incomplete", "compliant")
     ]
+    if any(f["properties"].get("verdict") == "not_evaluated" for f in collection["features"]):
+        items.append(
+            {
+                "shape": "dot",
+                "colour": VERDICT_COLOURS["not_evaluated"],
+                "text": _label(lang, "legend.not_evaluated"),
+            }
+        )
     items += outline
     if "site" in roles:
         items.append({"shape": "box", "colour": "#37474f", "text": _label(lang, "legend.site")})
