@@ -265,6 +265,7 @@ def test_page_inlines_leaflet_and_references_nothing_remote(tmp_path: Path) -> N
     assert remote(urls) == []
     assert all(u.startswith(("data:", "#")) for u in urls), urls
     assert "示意图" in html and "数据日期" in html and "2026-11-10" in html
+    assert re.search(r"<title>[^<]*示意图[^<]*数据日期 2026-11-10[^<]*</title>", html)
 
 
 def test_tile_template_is_the_only_remote_reference(tmp_path: Path) -> None:
@@ -309,7 +310,8 @@ def test_text_from_records_cannot_break_out_of_the_page() -> None:
 
 def test_english_page(tmp_path: Path) -> None:
     _, html = write_map(tmp_path, "en.html", FACILITIES, "--lang", "en")
-    assert '<html lang="en">' in html and "schematic map" in html
+    assert '<html lang="en">' in html
+    assert "<title>Childcare facilities (schematic map, data as of 2026-11-10)</title>" in html
 
 
 # ----------------------------------------------------------------------------------------------

@@ -126,8 +126,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "m": "m",
     },
     "en": {
-        "title": "Childcare facilities (schematic map)",
-        "title.public": "Filed childcare facilities (schematic map)",
+        "title": "Childcare facilities",
+        "title.public": "Filed childcare facilities",
         "schematic": "schematic map",
         "schematic.note": "schematic: not a survey or boundary document",
         "data_date": "data as of",
@@ -453,7 +453,14 @@ def _requirement_rows(lang: str, large: Requirement | None, small: Requirement |
         )
     if small is not None and (large is None or small.distance_m != large.distance_m):
         rows += _rows(
-            (f"{_label(lang, 'required')}（{_label(lang, 'required.small')}）", f"{small.distance_m:g} m"),
+            (
+                (
+                    f"{_label(lang, 'required')}（{_label(lang, 'required.small')}）"
+                    if lang == "zh"
+                    else f"{_label(lang, 'required')} ({_label(lang, 'required.small')})"
+                ),
+                f"{small.distance_m:g} m",
+            ),
             (_label(lang, "required.source"), small.source),
         )
     return rows
@@ -1076,11 +1083,10 @@ def map_title(collection: Mapping[str, Any]) -> str:
     lang = str(collection.get("lang", "zh"))
     title = str(collection.get("title", _label(lang, "title")))
     when = collection.get("data_date")
-    if lang == "zh":
-        return (
-            f"{title}（{_label(lang, 'schematic')}，{_label(lang, 'data_date')} {when}）" if when else title
-        )
-    return f"{title} ({_label(lang, 'data_date')} {when})" if when else title
+    if lang == "zh":  # the Chinese titles end in 示意图 already
+        return f"{title}（{_label(lang, 'data_date')} {when}）" if when else title
+    dated = f", {_label(lang, 'data_date')} {when}" if when else ""
+    return f"{title} ({_label(lang, 'schematic')}{dated})"
 
 
 def map_html(collection: Mapping[str, Any], *, tiles: str | None = None) -> str:
