@@ -632,3 +632,30 @@ def test_fragment_for_a_page_that_serves_leaflet_itself(browser: Any, tmp_path: 
     assert page.evaluate("fcLayer.getLayers().length") == 2  # the facility and its site
     assert all(u.startswith(("file://", "data:")) for u in requests)
     page.close()
+
+
+def test_bad_base_url_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = invoke(
+        "map", FACILITIES, "--base-url", "javascript:alert(1)", "--out", str(tmp_path / "m.html")
+    )
+    assert code == 2 and "--base-url" in err
+    with pytest.raises(ValueError, match="link_base"):
+        facility_map([_facility(base_record())], link_base="javascript:alert(1)")
+
+
+def test_markup_in_records_stays_text_in_the_browser(browser: Any, tmp_path: Path) -> None:
+    record = base_record()
+    record["name"] = '<img src="x" onerror="window.pwned=1">托育'
+    record["address"] = "<b>bold</b>"
+    path = tmp_path / "markup.html"
+    path.write_text(map_html(facility_map([_facility(record)])), encoding="utf-8")
+    page, _, errors = _open(browser, path)
+    page.evaluate(
+        """() => fcLayer.eachLayer(l => { if (l.feature.properties.role === "facility") l.openPopup(); })"""
+    )
+    assert page.evaluate("window.pwned") is None
+    assert page.evaluate("document.querySelectorAll('img, .leaflet-popup-content b').length") == 0
+    assert record["name"] in page.locator(".fc-label").inner_text()
+    assert record["address"] in page.locator(".leaflet-popup-content").inner_text()
+    assert errors == []
+    page.close()

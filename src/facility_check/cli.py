@@ -399,9 +399,6 @@ class _progress:
             self.bar.__exit__(None, None, None)
 
 
-_TILE_TEMPLATE = re.compile(r"^(https?://[^\s\"'<>]+|/[^\s\"'<>]*)$")
-
-
 @app.command("map")
 def map_(
     files: Annotated[list[str], typer.Argument(help="机构记录（JSON / JSON Lines / 目录 / -）")],
@@ -441,7 +438,15 @@ def map_(
     out: OutOpt = None,
 ) -> None:
     """示意图 / A map of facilities (and hazards with their required distances) as one offline HTML file."""
-    from .render.map import facility_map, is_publicly_filed, map_geojson, map_html, public_map, read_outline
+    from .render.map import (
+        SAFE_LINK_BASE,
+        facility_map,
+        is_publicly_filed,
+        map_geojson,
+        map_html,
+        public_map,
+        read_outline,
+    )
 
     if public and (hazards or base_url is not None):
         _usage(
@@ -449,8 +454,14 @@ def map_(
             "--public maps show no hazards and no workbench links: drop --hazards / --base-url",
             lang,
         )
+    if base_url is not None and base_url != "" and not SAFE_LINK_BASE.match(base_url):
+        _usage(
+            f"--base-url 应为 http(s):// 地址或以 / 开头的路径：{base_url!r}",
+            f"--base-url must be an http(s):// address or a path starting with /: {base_url!r}",
+            lang,
+        )
     if tiles is not None and (
-        not _TILE_TEMPLATE.match(tiles) or not all(k in tiles for k in ("{z}", "{x}", "{y}"))
+        not SAFE_LINK_BASE.match(tiles) or not all(k in tiles for k in ("{z}", "{x}", "{y}"))
     ):
         _usage(
             f"--tiles 应为含 {{z}}、{{x}}、{{y}} 的瓦片地址模板：{tiles!r}",

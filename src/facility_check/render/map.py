@@ -55,6 +55,8 @@ EXTENT_MARGIN_M = 1000.0
 """Hazards within this distance of the facilities' bounding box are drawn."""
 PRECISION_DEG = 1e-7  # about 1 cm: coordinates are rounded to it, so output is small and stable
 _DECIMALS = 7
+SAFE_LINK_BASE = re.compile(r"^(https?://[^\s\"'<>]+|/[^\s\"'<>]*)$", re.IGNORECASE)
+"""What a facility link (or a tile template) may start with: a web address or a path on the same site."""
 
 VERDICT_COLOURS = {
     "noncompliant": "#c62828",
@@ -668,6 +670,8 @@ def facility_map(
     """
     if reports is not None and len(reports) != len(facilities):
         raise ValueError("reports must match facilities one to one")
+    if link_base and not SAFE_LINK_BASE.match(link_base):
+        raise ValueError("link_base must be an http(s) URL or a path starting with /")
     facility_features: list[dict[str, Any]] = []
     sites: list[dict[str, Any]] = []
     placed: list[BaseGeometry] = []
@@ -890,7 +894,7 @@ _PAGE_JS = r"""
         maxWidth: 360, autoPanPaddingTopLeft: L.point(10, 160), autoPanPaddingBottomRight: L.point(10, 10)
       }); }
       if (p.role === "facility") {
-        lyr.bindTooltip(p.name, { permanent: labelled, direction: "right", offset: [8, 0], className: "fc-label" });
+        lyr.bindTooltip(el("span", null, p.name), { permanent: labelled, direction: "right", offset: [8, 0], className: "fc-label" });
       }
     }
   }).addTo(map);
@@ -1109,6 +1113,7 @@ __all__ = [
     "LABEL_LIMIT",
     "MAP_CSS",
     "MAX_MAP_HAZARDS",
+    "SAFE_LINK_BASE",
     "VERDICT_COLOURS",
     "data_date",
     "facility_map",
