@@ -659,3 +659,34 @@ def test_markup_in_records_stays_text_in_the_browser(browser: Any, tmp_path: Pat
     assert record["address"] in page.locator(".leaflet-popup-content").inner_text()
     assert errors == []
     page.close()
+
+
+def test_too_many_hazards_draws_only_those_near_a_facility(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import facility_check.render.map as map_module
+
+    # a fuel station amid the facilities but hundreds of metres from each of them
+    middle = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": "MID",
+                "geometry": {"type": "Point", "coordinates": [123.405, 41.775]},
+                "properties": {"kind": "fuel_station"},
+            }
+        ],
+    }
+    layer = tmp_path / "middle.geojson"
+    layer.write_text(json.dumps(middle), encoding="utf-8")
+    everything = geojson(FACILITIES, *HAZARDS, "--hazards", str(layer))
+    assert everything["hazards_limited"] is False
+    assert "MID" in {f["properties"]["hazard_id"] for f in by_role(everything, "hazard")}
+    monkeypatch.setattr(map_module, "MAX_MAP_HAZARDS", 2)
+    limited = geojson(FACILITIES, *HAZARDS, "--hazards", str(layer))
+    assert limited["hazards_limited"] is True
+    drawn = {f["properties"]["hazard_id"] for f in by_role(limited, "hazard")}
+    # the hazards some facility's siting reports (within required distance + 100 m), nothing else
+    assert drawn == {"FS-01", "FS-02", "PL-110-01", "GP-01", "WT-01", "MK-01"}
+    assert "仅显示机构附近" in map_html(limited)
