@@ -268,10 +268,29 @@ def data_date(facilities: Sequence[Facility], as_of: date | None = None) -> date
 
 
 def _mapping(geom: BaseGeometry) -> dict[str, Any]:
-    """GeoJSON geometry with coordinates rounded to ``PRECISION_DEG`` (about 1 cm)."""
-    rounded = shapely.transform(geom, lambda c: np.round(c, _DECIMALS))
-    out: dict[str, Any] = json.loads(shapely.to_geojson(rounded))
-    return out
+    """GeoJSON geometry (2-D) with coordinates rounded to ``PRECISION_DEG`` (about 1 cm)."""
+    kind = geom.geom_type
+    if geom.is_empty:
+        return {"type": kind, "coordinates": []}
+    if kind == "GeometryCollection":
+        return {"type": kind, "geometries": [_mapping(g) for g in geom.geoms]}
+    return {"type": kind, "coordinates": _coordinates(geom)}
+
+
+def _coordinates(geom: BaseGeometry) -> Any:
+    kind = geom.geom_type
+    if kind.startswith("Multi"):
+        return [_coordinates(g) for g in geom.geoms]
+    if kind == "Polygon":
+        return [_positions(geom.exterior), *(_positions(r) for r in geom.interiors)]
+    positions = _positions(geom)
+    return positions[0] if kind == "Point" else positions
+
+
+def _positions(geom: BaseGeometry) -> list[list[float]]:
+    xy = shapely.get_coordinates(geom)
+    rounded: list[list[float]] = np.round(xy, _DECIMALS).tolist()
+    return rounded
 
 
 def _buffers_wgs84(geoms: Sequence[BaseGeometry], distances_m: Sequence[float]) -> list[BaseGeometry]:
