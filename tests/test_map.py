@@ -409,6 +409,17 @@ def test_public_map_refuses_hazards_and_links(tmp_path: Path) -> None:
         "map", FACILITIES, "--public", "--base-url", "http://x", "--out", str(tmp_path / "p.html")
     )
     assert code == 2
+    code, _, _ = invoke(
+        "map",
+        FACILITIES,
+        "--public",
+        "--overlay",
+        "samples/overlays/shenyang-local.yaml",
+        "--out",
+        str(tmp_path / "p.html"),
+    )
+    assert code == 2
+    assert not (tmp_path / "p.html").exists()
 
 
 def test_rejected_record_is_reported_and_the_map_still_drawn(tmp_path: Path) -> None:

@@ -448,10 +448,10 @@ def map_(
         read_outline,
     )
 
-    if public and (hazards or base_url is not None):
+    if public and (hazards or base_url is not None or overlay is not None):
         _usage(
-            "--public 公开地图不显示危险源，也不链接到工作台：请去掉 --hazards / --base-url",
-            "--public maps show no hazards and no workbench links: drop --hazards / --base-url",
+            "--public 公开地图不显示危险源和检查结论，也不链接到工作台：请去掉 --hazards / --overlay / --base-url",
+            "--public maps show no hazards or verdicts and no workbench links: drop --hazards / --overlay / --base-url",
             lang,
         )
     if base_url is not None and base_url != "" and not SAFE_LINK_BASE.match(base_url):
