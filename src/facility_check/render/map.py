@@ -16,7 +16,16 @@ then returned to WGS-84. The HTML page inlines Leaflet (vendored under
 request, unless an office gives its own tile server (``tiles``). Output is deterministic: no clock
 is read; the data date is given or taken from the records.
 
-This module imports nothing from the web layer; the web workbench calls these functions.
+This module imports nothing from the web layer; the web workbench calls these functions::
+
+    records = pipeline.validate_loaded(items, as_of)           # or stored records
+    reports = pipeline.evaluate_records(records, catalogue, Options(as_of=as_of), index)
+    facilities = [v.facility for v in pipeline.usable(records)]
+    collection = facility_map(facilities, reports, index, link_base="", as_of=as_of,
+                              outline=read_outline(upload_bytes, filename))   # outline optional
+    map_geojson(collection)              # /map data (application/geo+json)
+    map_fragment(collection, tiles=...)  # embedded in the /map page, after Leaflet and MAP_CSS
+    map_html(public_map(facilities, as_of=as_of))  # the public download, self-contained
 """
 
 from __future__ import annotations
