@@ -132,3 +132,21 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
         check=True,
     )
     assert "site-packages" in where.stdout
+    # the map inlines Leaflet read from the installed package
+    page = tmp_path / "map.html"
+    drawn = subprocess.run(
+        [str(exe), "map", str(ROOT / "samples" / "facilities"), "--public", "--out", str(page)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert drawn.returncode == 0, drawn.stderr
+    assert "window.L" in page.read_text(encoding="utf-8")
+
+
+def test_wheel_ships_leaflet_for_the_offline_map(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    leaflet = "facility_check/web/static/vendor/leaflet"
+    for name in ("leaflet.js", "leaflet.css", "LICENSE", "images/layers.png", "images/marker-icon.png"):
+        assert f"{leaflet}/{name}" in names

@@ -597,6 +597,122 @@ class _progress:
             self.bar.__exit__(None, None, None)
 
 
+@app.command("map")
+def map_(
+    files: Annotated[list[str], typer.Argument(help="机构记录（JSON / JSON Lines / 目录 / -）")],
+    hazards: HazardsOpt = None,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="公开电子地图：仅已备案机构、仅公开信息，不含检查结论 / public map: filed facilities, public facts only",
+        ),
+    ] = False,
+    tiles: Annotated[
+        str | None,
+        typer.Option(
+            "--tiles",
+            help="内网瓦片服务地址模板，如 https://tiles.example/{z}/{x}/{y}.png（默认无底图，不联网）/ tile URL template of an internal tile server",
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="工作台地址；机构弹窗链接到 {base-url}/facilities/{id} / workbench address for facility links",
+        ),
+    ] = None,
+    outline: Annotated[
+        str | None,
+        typer.Option(
+            "--outline",
+            help="辖区边界 GeoJSON（Polygon/MultiPolygon，可带 coordinate_system）/ district outline (GeoJSON)",
+        ),
+    ] = None,
+    fmt: Annotated[Literal["html", "geojson"], typer.Option("--format")] = "html",
+    overlay: OverlayOpt = None,
+    as_of: AsOfOpt = None,
+    lang: LangOpt = "zh",
+    out: OutOpt = None,
+) -> None:
+    """示意图 / A map of facilities (and hazards with their required distances) as one offline HTML file."""
+    from .render.map import (
+        SAFE_LINK_BASE,
+        facility_map,
+        is_publicly_filed,
+        map_geojson,
+        map_html,
+        public_map,
+        read_outline,
+    )
+
+    if public and (hazards or base_url is not None or overlay is not None):
+        _usage(
+            "--public 公开地图不显示危险源和检查结论，也不链接到工作台：请去掉 --hazards / --overlay / --base-url",
+            "--public maps show no hazards or verdicts and no workbench links: drop --hazards / --overlay / --base-url",
+            lang,
+        )
+    if base_url is not None and base_url != "" and not SAFE_LINK_BASE.match(base_url):
+        _usage(
+            f"--base-url 应为 http(s):// 地址或以 / 开头的路径：{base_url!r}",
+            f"--base-url must be an http(s):// address or a path starting with /: {base_url!r}",
+            lang,
+        )
+    if tiles is not None and (
+        not SAFE_LINK_BASE.match(tiles) or not all(k in tiles for k in ("{z}", "{x}", "{y}"))
+    ):
+        _usage(
+            f"--tiles 应为含 {{z}}、{{x}}、{{y}} 的瓦片地址模板：{tiles!r}",
+            f"--tiles must be a tile URL template with {{z}}, {{x}} and {{y}}: {tiles!r}",
+            lang,
+        )
+    when = _as_of(as_of, lang)
+    boundary: list[dict[str, Any]] = []
+    if outline is not None:
+        try:
+            boundary = read_outline(Path(outline).read_bytes(), outline)
+        except OSError as exc:
+            _usage(
+                f"无法读取 {outline}：{exc.strerror}", f"cannot read {outline}: {exc.strerror}", lang, outline
+            )
+        except InputError as exc:
+            _fail(exc.problems, lang)
+    catalogue = None if public else _catalogue(overlay, lang)
+    index = _hazard_index(hazards, catalogue, lang) if catalogue is not None else None
+    records = pipeline.validated(files, when)
+    rejected = [v for v in records if not v.ok]
+    for v in rejected:
+        for p in v.problems:
+            sys.stderr.write(problem_line(p, lang) + "\n")
+    good = pipeline.usable(records)
+    if not good:
+        raise typer.Exit(EXIT_INPUT)
+    facilities = [v.facility for v in good if v.facility is not None]
+    if public:
+        collection = public_map(facilities, lang=lang, as_of=when, outline=boundary)
+        hidden = sum(1 for f in facilities if not is_publicly_filed(f))
+        if hidden:
+            sys.stderr.write(
+                f"公开地图只显示已备案且在营的机构：{hidden} 个机构未显示\n"
+                if lang == "zh"
+                else f"the public map shows only filed, operating facilities: {hidden} not shown\n"
+            )
+    else:
+        assert catalogue is not None
+        reports = pipeline.evaluate_records(records, catalogue, Options(as_of=when), index)
+        collection = facility_map(
+            facilities, reports, index, lang=lang, link_base=base_url, as_of=when, outline=boundary
+        )
+    for item in collection["unplaced"]:
+        sys.stderr.write(
+            f"{item['name']}：记录没有坐标，未标注在地图上\n"
+            if lang == "zh"
+            else f"{item['name']}: no coordinates in the record, not on the map\n"
+        )
+    _emit(map_html(collection, tiles=tiles) if fmt == "html" else map_geojson(collection), out, lang)
+    raise typer.Exit(EXIT_INPUT if rejected else EXIT_OK)
+
+
 @app.command()
 def explain(
     code: Annotated[str, typer.Argument(help="条款代码，如 SET-19、MGT-32、DES-JGJ39-4.1.9")],
