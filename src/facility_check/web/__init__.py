@@ -11,6 +11,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import ClientDisconnect
 
 from .. import __version__, pipeline
 from . import security
@@ -83,6 +84,8 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, ClientDisconnect):  # the browser gave up on the request: nothing to say
+            return Response(status_code=400)
         log.exception("unexpected error on %s", request.url.path)
         return _error(request, 500, "服务器内部错误（详情见服务端日志）/ internal error (see the server log)")
 

@@ -144,12 +144,12 @@ class Summary:
         }
 
 
-def _name(text: str | None) -> str | None:
+def _text_field(text: str | None, key: str) -> str | None:
     if not text:
         return None
     data = json.loads(text)
-    name = data.get("name") if isinstance(data, dict) else None
-    return name if isinstance(name, str) else None
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def listing(store: Store) -> list[Summary]:
@@ -161,9 +161,10 @@ def listing(store: Store) -> list[Summary]:
             out.append(
                 Summary(
                     id=row.id,
-                    facility_id=row.facility_id,
-                    name=_name(latest.record_json if latest else None)
-                    or _name(draft.data_json if draft else None),
+                    facility_id=row.facility_id
+                    or _text_field(draft.data_json if draft else None, "facility_id"),
+                    name=_text_field(latest.record_json if latest else None, "name")
+                    or _text_field(draft.data_json if draft else None, "name"),
                     version=latest.version if latest else None,
                     saved_at=latest.saved_at if latest else None,
                     saved_by=latest.saved_by if latest else None,
