@@ -293,6 +293,9 @@ def record_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
                 node[key] = child
             node = child
         node[parts[-1]] = value
+    for f in known.values():  # the record format version is the form's, whatever was posted
+        if f.kind == "const" and f.name in known and known[f.name] is f:
+            tree[f.name] = f.const
     record: dict[str, Any] = _compact(tree)
     return record
 
