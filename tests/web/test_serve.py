@@ -27,7 +27,7 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
 def test_a_non_loopback_address_without_a_token_is_refused(tmp_path: Path) -> None:
     code, err = invoke(
         "serve", "--host", "0.0.0.0", "--data", str(tmp_path), env={"FACILITY_CHECK_TOKEN": ""}
-    )  # noqa: S104
+    )
     assert code == 2
     assert "拒绝在非本机地址 0.0.0.0 上无令牌运行" in err and "--token" in err
     code, err = invoke(
@@ -48,7 +48,7 @@ def test_a_token_from_the_option_or_the_environment_allows_other_addresses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kw = {"port": 8765, "data": str(tmp_path), "demo": False, "upload_mb": None}
-    assert prepare(host="0.0.0.0", token="t0ken", **kw).token == "t0ken"  # type: ignore[arg-type]  # noqa: S104
+    assert prepare(host="0.0.0.0", token="t0ken", **kw).token == "t0ken"  # type: ignore[arg-type]
     monkeypatch.setenv("FACILITY_CHECK_TOKEN", "from-env")
     assert prepare(host="::", token=None, **kw).token == "from-env"  # type: ignore[arg-type]
     monkeypatch.delenv("FACILITY_CHECK_TOKEN")
