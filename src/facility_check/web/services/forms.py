@@ -67,13 +67,19 @@ def _labels() -> dict[str, Any]:
     return data
 
 
+_CJK_TEXT = "\u3000-\u303f\uff00-\uffef\u4e00-\u9fff"
+_BILINGUAL = re.compile(rf"^(.*[{_CJK_TEXT}][^/]*?)\s*/\s+([A-Za-z].*)$")
+
+
 def _split_description(text: str) -> tuple[str, str]:
-    """``"中文 / English"`` → both parts; a description in one language serves that one."""
-    if " / " in text:
-        zh, en = text.split(" / ", 1)
-        if _CJK.search(zh) and not _CJK.search(en):
-            return zh.strip(), en.strip()
-    return (text, "") if _CJK.search(text) else ("", text)
+    """``"中文 / English"`` → both parts; a description in one language serves that one
+    (Chinese when it has Chinese and does not start with a Latin letter)."""
+    text = text.strip()
+    chinese = bool(_CJK.search(text)) and not re.match(r"[A-Za-z]", text)
+    m = _BILINGUAL.match(text)
+    if m and chinese:
+        return m.group(1).strip(), m.group(2).strip()
+    return (text, "") if chinese else ("", text)
 
 
 def _label(name: str, prop: Mapping[str, Any], target: Mapping[str, Any]) -> dict[str, str]:
