@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ...pipeline import InputError
@@ -71,7 +72,8 @@ async def post_facility(
     if blocked:
         return _problems(blocked, lang)
     try:
-        saved = facilities.submit(store, data, source, unquote(user).strip()[:200] if user else "api")
+        who = unquote(user).strip()[:200] if user else "api"
+        saved = await run_in_threadpool(facilities.submit, store, data, source, who)
     except Rejected as exc:
         return _json(exc.body(lang), 422)
     if len(saved) == 1:
@@ -139,7 +141,9 @@ async def post_hazard_layer(
     crs_value = form.get("crs")
     crs = crs_value.strip() if isinstance(crs_value, str) and crs_value.strip() else None
     try:
-        layer = hazards.add_layer(store, settings.hazards_dir, data, upload.filename, crs, "api")
+        layer = await run_in_threadpool(
+            hazards.add_layer, store, settings.hazards_dir, data, upload.filename, crs, "api"
+        )
     except InputError as exc:
         return _problems(exc.problems, lang)
     return JSONResponse(layer.to_dict(), status_code=201)

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from ...loading import LoadFailure, iter_bytes
@@ -151,7 +152,7 @@ async def _save(
             )
             return _edit_page(request, lang, data, pk, status=409, message=msg)
         return RedirectResponse(f"/facilities/{saved[0].id}?saved={saved[0].version}", status_code=303)
-    pk = facilities.save_draft(store, data, who, facility_pk)
+    pk = await run_in_threadpool(facilities.save_draft, store, data, who, facility_pk)
     return RedirectResponse(f"/facilities/{pk}/edit?draft=saved", status_code=303)
 
 
@@ -163,7 +164,7 @@ async def self_check_panel(
     form = await _form(request, settings)
     data = forms.record_from_form(_fields(form))
     index = loaded.index if loaded is not None else None
-    result = checking.check_draft(data, catalogue, index, lang)
+    result = await run_in_threadpool(checking.check_draft, data, catalogue, index, lang)
     return _page(request, "_selfcheck.html", lang, result=result)
 
 
@@ -192,7 +193,7 @@ async def _import(
     name = facilities.safe_filename(upload.filename)
     data = await upload.read(settings.upload_limit_bytes + 1)
     blocked = uploads.check_upload(data, name, settings.upload_limit_bytes)
-    items = [] if blocked else list(iter_bytes(data, name))
+    items = [] if blocked else await run_in_threadpool(lambda: list(iter_bytes(data, name)))
     failures = blocked + [p for i in items if isinstance(i, LoadFailure) for p in i.problems]
     records = [i for i in items if not isinstance(i, LoadFailure)]
     if failures or not records:
