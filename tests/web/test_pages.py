@@ -207,3 +207,26 @@ def test_download_json_and_the_workbook_hook(demo_client: TestClient) -> None:
     assert json.loads(r.text)["facility_id"] == "HP-001"
     xlsx = demo_client.get("/facilities/1/record.xlsx")
     assert xlsx.status_code == 501 and "工作簿" in xlsx.text
+
+
+def test_a_form_cannot_take_the_facility_id_of_another_facility(client: TestClient) -> None:
+    data = (SAMPLES / "facilities" / "hp-001-compliant.json").read_bytes()
+    client.post("/api/facilities", content=data, headers={"content-type": "application/json"})
+    r = post_form(client, "/facilities/new", {"facility_id": "HP-001", "name": "冒名托育园"}, action="save")
+    assert r.status_code == 409  # type: ignore[attr-defined]
+    assert "已属于另一家机构" in r.text  # type: ignore[attr-defined]
+    listed = {f["id"]: f for f in client.get("/api/facilities").json()}
+    assert listed[1]["version"] == 1 and client.get("/api/facilities/1").json()["name"] != "冒名托育园"
+    assert listed[2]["has_draft"] and listed[2]["version"] is None  # kept as a draft, not lost
+
+
+def test_pages_and_problems_in_english(client: TestClient) -> None:
+    r = client.post(
+        "/api/facilities?lang=en",
+        content=b'{"schema_version": "1.0"}',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 422
+    messages = " ".join(p["message"] for rec in r.json()["records"] for p in rec["problems"])
+    assert "facility_id" in messages and not re.search(r"[\u4e00-\u9fff]", messages)
+    assert "New facility record" in client.get("/facilities/new?lang=en").text

@@ -131,11 +131,12 @@ async def _save(
     who = _who(form, lang)
     if form.get("action") == "save":
         try:
-            saved = facilities.submit(
-                store, facilities.canonical(data).encode("utf-8"), "form", who, facility_pk
+            text = facilities.canonical(data).encode("utf-8")
+            saved = await run_in_threadpool(
+                lambda: facilities.submit(store, text, "form", who, facility_pk, new=facility_pk is None)
             )
         except Rejected as exc:
-            pk = facilities.save_draft(store, data, who, facility_pk)
+            pk = await run_in_threadpool(facilities.save_draft, store, data, who, facility_pk)
             lines = [line for v in exc.records for line in problems_as_text(v.problems, lang)]
             msg = (
                 "记录还不完整或有错误，未保存为正式版本；已保存为草稿。"
@@ -144,7 +145,7 @@ async def _save(
             )
             return _edit_page(request, lang, data, pk, status=422, message=msg, problems=lines)
         except Conflict as exc:
-            pk = facilities.save_draft(store, data, who, facility_pk)
+            pk = await run_in_threadpool(facilities.save_draft, store, data, who, facility_pk)
             msg = (
                 f"机构编号 {exc} 已属于另一家机构；已保存为草稿。"
                 if lang == "zh"
@@ -203,7 +204,7 @@ async def _import(
         msg = "无法导入：" if lang == "zh" else "Cannot import:"
         return _edit_page(request, lang, {}, facility_pk, status=422, message=msg, problems=lines)
     raw = records[0].data if isinstance(records[0].data, dict) else {}
-    pk = facilities.save_draft(store, raw, _who(form, lang), facility_pk)
+    pk = await run_in_threadpool(facilities.save_draft, store, raw, _who(form, lang), facility_pk)
     return RedirectResponse(f"/facilities/{pk}/edit?draft=imported", status_code=303)
 
 

@@ -76,8 +76,14 @@ def validate_upload(data: bytes, source: str) -> list[ValidatedRecord]:
     return pipeline.validate_loaded(iter_bytes(data, source), None)
 
 
-def submit(store: Store, data: bytes, source: str, who: str, facility_pk: int | None = None) -> list[Saved]:
-    """Validate every record of an upload; store them all (a new version each) or none."""
+def submit(
+    store: Store, data: bytes, source: str, who: str, facility_pk: int | None = None, *, new: bool = False
+) -> list[Saved]:
+    """Validate every record of an upload; store them all (a new version each) or none.
+
+    A record goes to the facility with its id (a new version), or to ``facility_pk`` (whose id it
+    may change, unless another facility has that id); with ``new``, an id already in the store is
+    a :class:`Conflict` (a new form must not overwrite another facility)."""
     records = validate_upload(data, source)
     if not records or not all(v.ok for v in records):
         raise Rejected(records)
@@ -85,12 +91,16 @@ def submit(store: Store, data: bytes, source: str, who: str, facility_pk: int | 
     with store.write() as session:
         for v in records:
             assert v.facility is not None
-            saved.append(_store_version(session, v.data, v.facility.facility_id, who, facility_pk))
+            saved.append(_store_version(session, v.data, v.facility.facility_id, who, facility_pk, new))
     return saved
 
 
-def _store_version(session: Session, data: Any, facility_id: str, who: str, facility_pk: int | None) -> Saved:
+def _store_version(
+    session: Session, data: Any, facility_id: str, who: str, facility_pk: int | None, new: bool
+) -> Saved:
     row = session.scalar(select(FacilityRow).where(FacilityRow.facility_id == facility_id))
+    if new and row is not None:
+        raise Conflict(facility_id)
     if facility_pk is not None:
         target = session.get(FacilityRow, facility_pk)
         if target is None:
