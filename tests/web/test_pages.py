@@ -230,3 +230,42 @@ def test_pages_and_problems_in_english(client: TestClient) -> None:
     messages = " ".join(p["message"] for rec in r.json()["records"] for p in rec["problems"])
     assert "facility_id" in messages and not re.search(r"[\u4e00-\u9fff]", messages)
     assert "New facility record" in client.get("/facilities/new?lang=en").text
+
+
+def test_district_page_embeds_the_district_renderer_html(demo_client: TestClient, demo_app: object) -> None:
+    from facility_check.web.services import districts, hazards
+
+    r = demo_client.get("/district")
+    assert r.status_code == 200
+    store, settings = demo_app.state.store, demo_app.state.settings  # type: ignore[attr-defined]
+    stored = hazards.layers(store, settings.data_dir)
+    loaded = demo_app.state.hazard_cache.get(stored, demo_app.state.catalogue)  # type: ignore[attr-defined]
+    result = districts.result(
+        facilities.all_latest(store),
+        demo_app.state.catalogue,  # type: ignore[attr-defined]
+        loaded,
+        {str(x.path): x.name for x in stored},
+    )
+    assert districts.html_body(result, "zh") in r.text
+    assert "heping-gcj02.geojson" in r.text and "GCJ02" in r.text
+
+
+def test_a_hazard_layer_uploaded_on_the_district_page_counts(client: TestClient) -> None:
+    assert client.get("/api/district").json()["hazard_layers"] == []
+    token = csrf_of(client, "/district")
+    layer = SAMPLES / "hazards" / "heping-hazards.geojson"
+    r = client.post(
+        "/hazard-layers",
+        data={"csrf_token": token, "crs": ""},
+        files={"file": (layer.name, layer.read_bytes(), "application/geo+json")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/district?layer=added"
+    assert [x["name"] for x in client.get("/api/hazard-layers").json()] == [layer.name]
+    assert client.get("/api/district").json()["hazard_layers"] == ["heping-hazards.geojson (WGS84)"]
+    bad = client.post(
+        "/hazard-layers",
+        data={"csrf_token": token},
+        files={"file": ("broken.geojson", b"{", "application/geo+json")},
+    )
+    assert bad.status_code == 422 and "broken.geojson" in bad.text and "未保存" in bad.text

@@ -13,10 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from ...loading import LoadFailure, iter_bytes
+from ...pipeline import InputError
 from ...render.validation import problems_as_text
 from .. import security
 from ..deps import LANG_COOKIE, CatalogueDep, HazardsDep, LangDep, SettingsDep, StoreDep
-from ..services import checking, facilities, forms, uploads
+from ..services import checking, districts, facilities, forms, hazards, uploads
 from ..services.facilities import Conflict, Rejected
 from ..templating import render
 
@@ -276,6 +277,69 @@ def download_workbook(facility_pk: int, store: StoreDep, lang: LangDep) -> Respo
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"content-disposition": f'attachment; filename="{latest.source.removesuffix(".json")}.xlsx"'},
     )
+
+
+def _district_page(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    loaded: HazardsDep,
+    lang: str,
+    status: int = 200,
+    problems: list[str] | None = None,
+) -> HTMLResponse:
+    stored = hazards.layers(store, settings.data_dir)
+    names = {str(x.path): x.name for x in stored}
+    result = districts.result(facilities.all_latest(store), catalogue, loaded, names)
+    body = Markup(districts.html_body(result, lang))  # noqa: S704 (the renderer escapes)
+    return _page(
+        request, "district.html", lang, status=status, body=body, layers=stored, problems=problems or []
+    )
+
+
+@router.get("/district", response_class=HTMLResponse)
+def district_page(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    loaded: HazardsDep,
+    lang: LangDep,
+) -> HTMLResponse:
+    """The district section over the stored facilities and layers, as ``district --format html``."""
+    return _district_page(request, store, settings, catalogue, loaded, lang)
+
+
+@router.post("/hazard-layers", response_class=HTMLResponse)
+async def upload_layer(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    catalogue: CatalogueDep,
+    loaded: HazardsDep,
+    lang: LangDep,
+) -> Response:
+    form = await _form(request, settings)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise HTTPException(422, "请选择要上传的图层文件 / choose a layer file")
+    data = await upload.read(settings.upload_limit_bytes + 1)
+    crs_value = form.get("crs")
+    crs = crs_value if isinstance(crs_value, str) and crs_value else None
+    blocked = uploads.check_upload(
+        data, facilities.safe_filename(upload.filename), settings.upload_limit_bytes
+    )
+    try:
+        if blocked:
+            raise InputError(blocked)
+        await run_in_threadpool(
+            hazards.add_layer, store, settings.hazards_dir, data, upload.filename, crs, _who(form, lang)
+        )
+    except InputError as exc:
+        lines = problems_as_text(exc.problems, lang)
+        return _district_page(request, store, settings, catalogue, loaded, lang, 422, lines)
+    return RedirectResponse("/district?layer=added", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -11,7 +11,7 @@ from ...district import DistrictResult, compute
 from ...engine import Options
 from ...loading import LoadItem, iter_bytes
 from ...pipeline import HazardLoad
-from ...render.district import DISTRICT_REPORTERS
+from ...render.district import DISTRICT_REPORTERS, DistrictHtml
 from .facilities import StoredRecord
 
 
@@ -48,3 +48,8 @@ def result(
 
 def render(result: DistrictResult, fmt: str, lang: str) -> str | bytes:
     return DISTRICT_REPORTERS[fmt]().render(result, lang)
+
+
+def html_body(result: DistrictResult, lang: str) -> str:
+    """The body of ``district --format html`` (the same renderer, embedded in a page)."""
+    return DistrictHtml().body(result, lang)
