@@ -20,6 +20,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_environment_settings() -> Iterator[None]:
+    """Tests state their token and limits; the environment of the machine must not change them."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("FACILITY_CHECK_TOKEN", raising=False)
+        mp.delenv("FACILITY_CHECK_UPLOAD_MB", raising=False)
+        yield
+
+
 def make_app(data_dir: Path, **kw: object) -> FastAPI:
     return create_app(WebSettings.create(data_dir, **kw))  # type: ignore[arg-type]
 
