@@ -153,6 +153,31 @@ def test_self_check_panel_follows_the_form(client: TestClient) -> None:
     assert 'class="fieldlink" href="#f-premises' in filled
     bad = client.post("/facilities/self-check", data={**fields, "outdoor.area_m2": "-3"}).text
     assert 'data-field="f-outdoor.area_m2"' in bad and 'class="error"' in bad
+    # the rest of the record is still checked, the field in error counted as unknown
+    assert "有错误的栏目暂不计入下面的自查" in bad and management(bad) == management(filled)
+
+
+def test_a_draft_with_errors_is_still_self_checked_without_the_fields_in_error(app: object) -> None:
+    data = {
+        "schema_version": "1.0",
+        "facility_id": "A-1",
+        "name": "丙",
+        "rooms": [{"id": "R1", "type": "activity", "area_m2": 60}],  # a life room lacks class and floor
+        "outdoor": {"area_m2": -3},
+    }
+    result = checking.check_draft(data, app.state.catalogue, None, "zh")  # type: ignore[attr-defined]
+    assert result.partial and result.selfcheck is not None
+    assert {p.path for p in result.problems} == {
+        "$.outdoor.area_m2",
+        "$.rooms[0].class_id",
+        "$.rooms[0].floor",
+    }
+    assert {p.anchor for p in result.problems} == {
+        "f-outdoor.area_m2",
+        "f-rooms[0].class_id",
+        "f-rooms[0].floor",
+    }
+    assert data["outdoor"] == {"area_m2": -3}  # the form's data is not changed
 
 
 def test_draft_check_is_the_self_check_reporter_of_the_same_record(app: object) -> None:
