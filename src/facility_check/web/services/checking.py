@@ -110,10 +110,13 @@ def _validate(candidate: dict[str, Any]) -> list[ValidatedRecord]:
 def _exists(record: Any, parts: list[str | int]) -> bool:
     node = record
     for key in parts:
-        if (isinstance(key, str) and isinstance(node, dict) and key in node) or (isinstance(key, int) and isinstance(node, list) and key < len(node)):
+        if isinstance(node, dict) and isinstance(key, str) and key in node:
             node = node[key]
-        else:
-            return False
+            continue
+        if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+            continue
+        return False
     return True
 
 
