@@ -143,6 +143,15 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
     )
     assert drawn.returncode == 0, drawn.stderr
     assert "window.L" in page.read_text(encoding="utf-8")
+    # the workbench is an extra: without it, `serve` says how to install it
+    serve = subprocess.run(
+        [str(exe), "serve", "--data", str(tmp_path / "wb")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert serve.returncode == 2 and "facility-check[web]" in serve.stderr, serve.stderr
 
 
 def test_wheel_ships_leaflet_for_the_offline_map(wheel: Path) -> None:
@@ -150,3 +159,19 @@ def test_wheel_ships_leaflet_for_the_offline_map(wheel: Path) -> None:
     leaflet = "facility_check/web/static/vendor/leaflet"
     for name in ("leaflet.js", "leaflet.css", "LICENSE", "images/layers.png", "images/marker-icon.png"):
         assert f"{leaflet}/{name}" in names
+
+
+def test_wheel_ships_the_workbench_and_its_demo(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in (
+        "facility_check/web/templates/form.html",
+        "facility_check/web/static/app.js",
+        "facility_check/web/static/vendor/htmx/htmx.min.js",
+        "facility_check/web/static/vendor/htmx/LICENSE",
+        "facility_check/web/form_labels.yaml",
+        "facility_check/web/db/migrations/env.py",
+        "facility_check/web/db/migrations/versions/0001_initial.py",
+        "facility_check/_data/samples/facilities/hp-001-compliant.json",
+        "facility_check/_data/samples/hazards/heping-hazards.geojson",
+    ):
+        assert name in names, name

@@ -876,6 +876,44 @@ def _rubric_result(
     return result
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="监听地址 / address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口 / port")] = 8765,
+    data: Annotated[
+        str | None,
+        typer.Option("--data", help="数据目录（默认：用户数据目录）/ data directory (default: the user's)"),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            help="访问令牌（也可用环境变量 FACILITY_CHECK_TOKEN）/ access token (or FACILITY_CHECK_TOKEN)",
+        ),
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="载入示例辖区（须为新的数据目录）/ load the sample district")
+    ] = False,
+    upload_mb: Annotated[
+        int | None, typer.Option("--upload-mb", min=1, help="上传大小上限 MB（默认 50）/ upload limit")
+    ] = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """本地工作台 / Start the local web workbench (browser form, self-check, JSON API)."""
+    try:
+        from .web.serve import ServeError, run
+    except ImportError as exc:
+        _usage(
+            f"未安装 web 组件（{exc.name}）：请运行 pip install 'facility-check[web]'",
+            f"the web extra is not installed ({exc.name}): pip install 'facility-check[web]'",
+            lang,
+        )
+    try:
+        run(host=host, port=port, data=data, token=token, demo=demo, upload_mb=upload_mb, lang=lang)
+    except ServeError as exc:
+        _usage(exc.zh, exc.en, lang)
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"facility-check {__version__}\n")

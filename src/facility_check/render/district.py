@@ -324,6 +324,10 @@ class DistrictHtml(DistrictReporter):
     name = "html"
 
     def render(self, d: DistrictResult, lang: str) -> str:
+        return html_page(t(lang, "title"), self.body(d, lang), lang)
+
+    def body(self, d: DistrictResult, lang: str) -> str:
+        """The page's body, also embedded by the web workbench (one HTML rendering)."""
         parts = [
             f"<h1>{esc(t(lang, 'title'))}</h1>",
             f"<p>{esc(t(lang, 'given', given=d.given, evaluated=d.evaluated))} — <strong>{esc(t(lang, 'complete') if d.complete else t(lang, 'incomplete'))}</strong></p>",
@@ -403,7 +407,7 @@ class DistrictHtml(DistrictReporter):
                 + "</ul>"
             )
         parts.append(f'<p class="sign">{esc(t(lang, "sign"))}</p>')
-        return html_page(t(lang, "title"), "\n".join(parts) + "\n", lang)
+        return "\n".join(parts) + "\n"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:

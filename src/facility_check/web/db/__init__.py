@@ -1,0 +1,1 @@
+"""The workbench's store: SQLite through SQLAlchemy, migrated by Alembic."""

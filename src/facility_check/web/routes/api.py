@@ -1,0 +1,166 @@
+"""The JSON API: the CLI's documents over the stored facilities and layers.
+
+Answers are the renderers' own JSON (``check --format json``, ``district --format json``,
+``validate --format json`` for rejected records), so the API and the CLI never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from ...pipeline import InputError
+from ...render.validation import problems_as_dicts
+from ..deps import CatalogueDep, HazardsDep, LangDep, SettingsDep, StoreDep
+from ..services import checking, districts, facilities, hazards, uploads
+from ..services.facilities import Rejected
+
+router = APIRouter(prefix="/api", tags=["api"])
+JSON = "application/json"
+USER_HEADER = "X-Facility-Check-User"  # who saves (percent-encoded UTF-8); "api" when absent
+
+
+def _json(text: str | bytes, status: int = 200) -> Response:
+    return Response(content=text, status_code=status, media_type=JSON)
+
+
+def _problems(problems: list[Any], lang: str, status: int = 422) -> Response:
+    body = json.dumps(
+        {"errors": problems_as_dicts(problems, lang)}, ensure_ascii=False, sort_keys=True, indent=2
+    )
+    return _json(body + "\n", status)
+
+
+async def _file_bytes(upload: UploadFile, limit: int) -> bytes:
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(413, f"上传内容超过 {limit // (1024 * 1024)} MB 的上限 / upload too large")
+    return data
+
+
+@router.post(
+    "/facilities",
+    status_code=201,
+    summary="Store a facility record (JSON body, or multipart `file` = .json/.jsonl/.xlsx)",
+    responses={201: {"description": "stored"}, 422: {"description": "located problems; nothing stored"}},
+)
+async def post_facility(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    lang: LangDep,
+    user: Annotated[str | None, Header(alias=USER_HEADER)] = None,
+) -> Response:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=10)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise HTTPException(422, "缺少文件字段 file / missing the form field 'file'")
+        source = facilities.safe_filename(upload.filename)
+        data = await _file_bytes(upload, settings.upload_limit_bytes)
+    else:
+        source = "request.json"
+        data = await request.body()
+    blocked = uploads.check_upload(data, source, settings.upload_limit_bytes)
+    if blocked:
+        return _problems(blocked, lang)
+    try:
+        who = unquote(user).strip()[:200] if user else "api"
+        saved = await run_in_threadpool(facilities.submit, store, data, source, who)
+    except Rejected as exc:
+        return _json(exc.body(lang), 422)
+    if len(saved) == 1:
+        return JSONResponse(saved[0].to_dict(), status_code=201)
+    return JSONResponse({"saved": [s.to_dict() for s in saved]}, status_code=201)
+
+
+@router.get("/facilities", summary="Every facility of the store, with its latest version")
+def list_facilities(store: StoreDep) -> list[dict[str, Any]]:
+    return [s.to_dict() for s in facilities.listing(store)]
+
+
+def _latest(store: StoreDep, facility_pk: int) -> facilities.StoredRecord:
+    record = facilities.latest(store, facility_pk)
+    if record is None:
+        raise HTTPException(404, "没有这个机构的已保存记录 / no saved record of this facility")
+    return record
+
+
+@router.get("/facilities/{facility_pk}", summary="The latest saved record of a facility")
+def get_facility(facility_pk: int, store: StoreDep) -> Response:
+    return _json(_latest(store, facility_pk).text)
+
+
+@router.get(
+    "/facilities/{facility_pk}/versions", summary="Every saved version of a facility's record (who, when)"
+)
+def get_versions(facility_pk: int, store: StoreDep) -> list[dict[str, Any]]:
+    return [
+        {
+            "version": v.version,
+            "saved_by": v.saved_by,
+            "saved_at": v.saved_at.isoformat() + "Z",
+            "source": v.source,
+        }
+        for v in facilities.history(store, facility_pk)
+    ]
+
+
+@router.get(
+    "/facilities/{facility_pk}/check",
+    summary="The check report: the document `facility-check check --format json` prints, with the stored layers",
+)
+def get_check(
+    facility_pk: int, store: StoreDep, catalogue: CatalogueDep, loaded: HazardsDep, lang: LangDep
+) -> Response:
+    record = _latest(store, facility_pk)
+    index = loaded.index if loaded is not None else None
+    return _json(checking.check_json(record, catalogue, index, lang))
+
+
+@router.post(
+    "/hazard-layers",
+    status_code=201,
+    summary="Store a hazard layer (multipart `file` = GeoJSON / GeoJSON Lines, optional `crs`)",
+)
+async def post_hazard_layer(
+    request: Request, store: StoreDep, settings: SettingsDep, lang: LangDep
+) -> Response:
+    form = await request.form(max_files=1, max_fields=10)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise HTTPException(422, "缺少文件字段 file / missing the form field 'file'")
+    data = await _file_bytes(upload, settings.upload_limit_bytes)
+    crs_value = form.get("crs")
+    crs = crs_value.strip() if isinstance(crs_value, str) and crs_value.strip() else None
+    try:
+        layer = await run_in_threadpool(
+            hazards.add_layer, store, settings.hazards_dir, data, upload.filename, crs, "api"
+        )
+    except InputError as exc:
+        return _problems(exc.problems, lang)
+    return JSONResponse(layer.to_dict(), status_code=201)
+
+
+@router.get("/hazard-layers", summary="The stored hazard layers (name, CRS, SHA-256, features)")
+def list_layers(store: StoreDep, settings: SettingsDep) -> list[dict[str, Any]]:
+    return [x.to_dict() for x in hazards.layers(store, settings.data_dir)]
+
+
+@router.get(
+    "/district",
+    summary="The district section: the document `facility-check district --format json` prints",
+)
+def get_district(
+    store: StoreDep, settings: SettingsDep, catalogue: CatalogueDep, loaded: HazardsDep, lang: LangDep
+) -> Response:
+    names = {str(x.path): x.name for x in hazards.layers(store, settings.data_dir)}
+    result = districts.result(facilities.all_latest(store), catalogue, loaded, names)
+    return _json(districts.render(result, "json", lang))
