@@ -34,7 +34,7 @@ def _page(request: Request, template: str, lang: str, status: int = 200, **conte
 
 
 async def _form(request: Request, settings: SettingsDep) -> FormData:
-    form = await request.form(max_files=2, max_fields=5000, max_part_size=settings.upload_limit_bytes)
+    form = await request.form(max_files=2, max_fields=50_000, max_part_size=settings.upload_limit_bytes)
     token = form.get(security.CSRF_FIELD)
     if not security.csrf_valid(request, token if isinstance(token, str) else None):
         raise HTTPException(
