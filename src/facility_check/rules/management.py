@@ -771,7 +771,7 @@ def emergency_preparedness(f: Facility, p: Params, ctx: Context) -> Iterator[Che
 
 
 def video_monitoring(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
-    """Surveillance and alarm armed 24 h, covering all child areas, recordings kept ≥ 90 days."""
+    """Surveillance and alarm armed 24 h (alarm connected), covering all child areas, recordings kept ≥ 90 days."""
     m = f.operations.monitoring if f.operations else None
     base = "$.operations.monitoring"
     hours, days = float(p["hours_per_day"]), int(p["retention_days_min"])
@@ -801,6 +801,23 @@ def video_monitoring(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             measured=m.hours_per_day,
             required=f">= {hours:g}",
         )
+    if m.alarm_connected is None:
+        yield unknown(
+            "未说明是否安装报警系统并设防",
+            "not stated whether an alarm system is installed and armed",
+            f"{base}.alarm_connected",
+            required=True,
+        )
+    elif not m.alarm_connected:
+        yield unmet(
+            "未安装报警系统或报警未设防",
+            "no alarm system, or the alarm is not armed",
+            f"{base}.alarm_connected",
+            measured=False,
+            required=True,
+        )
+    else:
+        yield met("报警系统已设防", "alarm system armed", f"{base}.alarm_connected")
     if m.covers_all_child_areas is None:
         yield unknown(
             "未说明监控是否覆盖全部婴幼儿活动区域",

@@ -287,8 +287,14 @@ def outdoor_area(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             "uses a nearby safe public space",
             "$.outdoor.uses_public_space",
         )
-    elif o.area_m2 is None and o.uses_public_space is None:
+    elif o.area_m2 is None:  # no public space used (or not stated): the own area decides
         yield unknown("未提供室外场地面积", "outdoor area not given", "$.outdoor.area_m2")
+    elif o.uses_public_space is None:
+        yield unknown(
+            "没有自有室外场地，且未说明是否利用附近公共场地",
+            "no own outdoor area, and not stated whether a nearby public space is used",
+            "$.outdoor.uses_public_space",
+        )
     else:
         yield unmet(
             "没有室外活动场地，也未利用附近公共场地",
@@ -710,7 +716,15 @@ def health_cook_security(f: Facility, p: Params, ctx: Context) -> Iterator[Check
         )
     elif total >= threshold:
         full = [s for s in health if s.employment == "full_time"]
-        if full:
+        undecided = [i for i, s in enumerate(f.staff) if s.role == StaffRole.health and s.employment is None]
+        if not full and undecided:
+            yield unknown(
+                f"收托 {total} 人（≥{threshold}），保健人员是否专职未说明",
+                f"{total} children (>= {threshold}): whether the health staff are full-time is not stated",
+                *(f"$.staff[{i}].employment" for i in undecided),
+                required=">= 1 full-time",
+            )
+        elif full:
             yield met(
                 f"收托 {total} 人，有专职保健人员 {len(full)} 名",
                 f"{total} children, {len(full)} full-time health staff",
