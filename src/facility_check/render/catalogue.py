@@ -11,7 +11,7 @@ import yaml
 
 from ..catalogue import Article, Catalogue
 from ..rules import REGISTRY
-from .base import dump_json
+from .base import dump_json, fact_with_hint
 
 KIND_ZH = {
     "automatic": "自动检查（依据记录中的事实）",
@@ -120,7 +120,8 @@ def explain_text(a: Article, catalogue: Catalogue, lang: str) -> str:
     if "check" in d:
         lines.append(f"  {'判定' if zh else 'Check'}: {d['check'].splitlines()[0]}")
     if a.facts:
-        lines.append(f"  {'所需事实' if zh else 'Facts'}: {', '.join(a.facts)}")
+        facts = "；".join(fact_with_hint(x, lang) for x in a.facts) if zh else ", ".join(a.facts)
+        lines.append(f"  {'所需事实' if zh else 'Facts'}: {facts}")
     if a.parameters:
         lines.append(f"  {'参数' if zh else 'Parameters'}:")
         for name, p in sorted(a.parameters.items()):

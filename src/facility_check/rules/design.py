@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..record import ClassType, Facility, Room, RoomType, SeismicCategory
+from ..record import ClassType, DoorType, Facility, Room, RoomType, SeismicCategory
 from ..validate import LIFE_ROOM_TYPES
 from .base import Check, Context, Params, met, not_applicable, unknown, unmet
 from .setup import CLASS_ZH
 
+DOOR_ZH = {
+    DoorType.hinged: "平开门",
+    DoorType.revolving: "旋转门",
+    DoorType.spring: "弹簧门",
+    DoorType.sliding: "推拉门",
+    DoorType.folding: "折叠门",
+}
 NURSERY_TYPES = {ClassType.infant, ClassType.toddler, ClassType.older, ClassType.mixed}
 ROOM_ZH = {
     RoomType.sleeping: "睡眠区",
@@ -248,7 +255,14 @@ def guard_rails(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                 measured=rail.bar_spacing_m,
                 required=f"<= {gap_max}",
             )
-        if rail.vertical_bars is False:
+        if rail.vertical_bars is None:
+            yield unknown(
+                f"{rail.location} 栏杆是否为防攀爬的垂直杆件未说明",
+                f"{rail.location}: whether the rail has (non-climbable) vertical bars is not stated",
+                f"{path}.vertical_bars",
+                required=True,
+            )
+        elif rail.vertical_bars is False:
             yield unmet(
                 f"{rail.location} 栏杆不是垂直杆件（易攀爬）",
                 f"{rail.location}: rail bars are not vertical (climbable)",
@@ -328,14 +342,18 @@ def doors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             yield unknown(f"{d.room_id} 门的类型未知", f"{d.room_id}: door type not given", f"{path}.type")
         elif str(d.type) in forbidden:
             yield unmet(
-                f"{d.room_id} 使用了{d.type}门；幼儿用房不应设旋转门、弹簧门、推拉门",
+                f"{d.room_id} 使用了{DOOR_ZH.get(d.type, str(d.type))}；幼儿用房不应设旋转门、弹簧门、推拉门",
                 f"{d.room_id} has a {d.type} door, which children's rooms must not have",
                 f"{path}.type",
                 measured=str(d.type),
                 required=f"not {sorted(forbidden)}",
             )
         else:
-            yield met(f"{d.room_id} 为{d.type}门", f"{d.room_id}: {d.type} door", f"{path}.type")
+            yield met(
+                f"{d.room_id} 为{DOOR_ZH.get(d.type, str(d.type))}",
+                f"{d.room_id}: {d.type} door",
+                f"{path}.type",
+            )
         for key, want, zh, en in (
             ("opens_in_escape_direction", True, "向疏散方向开启", "opens in the escape direction"),
             ("has_threshold", False, "不设门槛", "has no threshold"),

@@ -411,6 +411,23 @@ def practice(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             yield met(f"已建立“{label_zh}”", f"'{label_en}' in place", f"{path}.in_place", measured=True)
 
 
+ITEM_ZH = {
+    # emergency plans (管理规范第三十一条)
+    "natural_disaster": "自然灾害",
+    "infectious_disease": "传染病",
+    "food_poisoning": "食物中毒",
+    "stampede": "踩踏",
+    "fire": "火灾",
+    "violence": "暴力",
+    # disclosed items (管理规范第十五条)
+    "fees": "收费项目和标准",
+    "care": "保育照护",
+    "meals": "膳食营养",
+    "health": "卫生保健",
+    "safety": "安全保卫",
+}
+
+
 def _all_present(
     given: Sequence[object] | None,
     required: list[str],
@@ -427,7 +444,7 @@ def _all_present(
     missing = [x for x in required if x not in have]
     if missing:
         return unmet(
-            f"缺少以下{what_zh}：{', '.join(missing)}",
+            f"缺少以下{what_zh}：{'、'.join(ITEM_ZH.get(x, x) for x in missing)}",
             f"missing {what_en}: {', '.join(missing)}",
             path,
             measured=have,
