@@ -641,6 +641,9 @@ def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     if not f.classes:
         yield unknown("未提供班级信息", "no classes given", "$.classes")
         return
+    if not any(str(c.type) in tables for c in f.classes):
+        yield not_applicable("没有托育班级（幼儿园班按幼儿园规定）", "no nursery classes", "$.classes")
+        return
     if f.rooms is None:
         yield unknown("未提供房间信息", "no rooms given", "$.rooms")
         return
