@@ -351,7 +351,7 @@ def _functions_staffed(f: Facility, functions: dict[str, str]) -> Iterator[Check
         if role == StaffRole.security and f.operator_type != "independent":
             if f.operator_type is None:
                 yield unknown(
-                    f"机构类型未知，无法判断是否须配置{label}人员",
+                    f"机构类型未知，无法判断是否须配置{label}",
                     f"operator type not given: whether {role} staff are required is undetermined",
                     "$.operator_type",
                 )
@@ -363,7 +363,7 @@ def _functions_staffed(f: Facility, functions: dict[str, str]) -> Iterator[Check
                 )
         elif holders:
             yield met(
-                f"已配置{label}人员 {len(holders)} 名",
+                f"已配置{label} {len(holders)} 名",
                 f"{len(holders)} staff for {role}",
                 *(f"$.staff[{i}].role" for i in holders),
                 measured=len(holders),
@@ -371,7 +371,7 @@ def _functions_staffed(f: Facility, functions: dict[str, str]) -> Iterator[Check
             )
         else:
             yield unmet(
-                f"未配置{label}人员",
+                f"未配置{label}",
                 f"no staff for {role}",
                 "$.staff",
                 measured=0,
