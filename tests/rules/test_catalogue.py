@@ -254,3 +254,19 @@ def test_explain_shows_each_parameters_source_and_basis() -> None:
             assert p.source in line and f"[{p.basis_label('zh')}]" in line, line
         if a.evidence:
             assert f"文本核对: {a.evidence}" in text
+
+
+def test_an_unverified_sentence_is_a_parameter_an_overlay_can_drop(tmp_path: Path) -> None:
+    """SET-19's 'own living unit' sentence is seen only in local texts: its parameter says so."""
+    path = _overlay(
+        tmp_path,
+        "overlay: 1\nname: 测试\nparameters:\n  SET-19:\n"
+        "    own_unit_required: {value: false, source: 本地未采用该句}\n",
+    )
+    record = apply_case(base_record(), {"set": {"$.classes[1].shares_unit_with": ["C1"]}})
+    assert str(find(run_record(record, as_of=BASE_AS_OF), "SET-19").status) == "unmet"
+    local = run_record(record, as_of=BASE_AS_OF, catalogue=apply_overlay(CATALOGUE, path))
+    assert str(find(local, "SET-19").status) == "met"
+    assert local.to_dict("zh") is not None
+    parameter = apply_overlay(CATALOGUE, path).get("SET-19").parameters["own_unit_required"]
+    assert parameter.basis == "local_rule" and parameter.overlay == "测试"

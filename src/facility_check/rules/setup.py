@@ -621,7 +621,7 @@ def class_sizes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                     measured=f"{c.min_age_months}-{c.max_age_months}",
                     required=f"{low}-{high}",
                 )
-        if c.shares_unit_with:
+        if c.shares_unit_with and p.get("own_unit_required", True):
             yield unmet(
                 f"{name_zh} {c.id} 与 {', '.join(c.shares_unit_with)} 共用生活单元；每班应有独立生活单元",
                 f"class {c.id} shares its living unit with {', '.join(c.shares_unit_with)}; each class needs its own",
