@@ -239,6 +239,12 @@ def test_text_status_matches_the_evidence_found() -> None:
     assert by_code["MGT-31"].parameters["drill_max_age_days"].basis == "project_default"
     older = by_code["DES-JGJ39-4.2.3"].parameters["areas_m2"].value["older"]
     assert older["combined"] == 120 and older["storage"] == 9
+    for a in CATALOGUE.articles:  # confirmed: two or more independent copies of the text
+        if a.text_status == "confirmed":
+            copies = len(re.findall(r"\[[A-Z]\]", a.evidence or "")) + (
+                2 if re.search("[两三]份", a.evidence or "") else 0
+            )
+            assert copies >= 2, f"{a.code} is confirmed on {a.evidence!r}"
     for a in CATALOGUE.articles:
         if a.text_status == "probable" and a.document.id == "management":
             assert a.evidence, f"{a.code}: say which secondary source the number rests on"

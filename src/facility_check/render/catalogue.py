@@ -20,12 +20,12 @@ KIND_ZH = {
 }
 BINDS_ZH = {"facility": "托育机构", "government": "政府部门", "none": "无（原则或说明性条款）"}
 STATUS_ZH = {
-    "confirmed": "已核对：见于转载官方文本的副本",
+    "confirmed": "已核对：见于两份以上独立转载的官方文本",
     "probable": "仅见于一份二手来源或带条号的转述，待核对官方文本",
     "recalled": "凭记忆，未见任何来源，待核对官方文本",
 }
 STATUS_EN = {
-    "confirmed": "confirmed: seen in copies reproducing the official text",
+    "confirmed": "confirmed: seen in two or more independent copies of the official text",
     "probable": "one secondary source or a paraphrase giving the number; awaits the official text",
     "recalled": "from memory, no source found; awaits the official text",
 }
