@@ -689,6 +689,8 @@ def _area_check(
 ) -> Check:
     chosen = [(i, r) for i, r in rooms if str(r.type) in types]
     label_zh = ROOM_ZH.get(RoomType(label), label)
+    if label == "storage" and name == CLASS_ZH[ClassType.older]:
+        label_zh = "衣帽储藏间"  # the kindergarten unit's room (table 4.3.3)
     if not chosen:
         return unmet(
             f"{name} {class_id} 缺少{label_zh}（应 ≥ {minimum:g} m²）",
