@@ -960,8 +960,8 @@ def abuse_prevention(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             f,
             {
                 "fact": "criminal_record_check",
-                "what_zh": "入职无犯罪记录查询",
-                "what_en": "criminal-record check on hiring",
+                "what_zh": "入职无犯罪记录查询（《未成年人保护法》第六十二条）",
+                "what_en": "criminal-record check on hiring (Minors Protection Law, art. 62)",
             },
             ctx,
         )
