@@ -203,8 +203,9 @@ def compliant():
             },
             {"id": "R203", "type": "toilet", "class_id": "C3", "floor": 2, "area_m2": 12.0},
             {"id": "R204", "type": "washroom", "class_id": "C3", "floor": 2, "area_m2": 8.0},
-            {"id": "R120", "type": "health_observation", "floor": 1, "area_m2": 8.0},
+            {"id": "R120", "type": "health_observation", "floor": 1, "area_m2": 8.0, "beds": 1},
             {"id": "R121", "type": "kitchen", "floor": 1, "area_m2": 30.0},
+            {"id": "R208", "type": "storage", "class_id": "C3", "floor": 2, "area_m2": 9.0},
         ],
         "outdoor": {
             "area_m2": 160.0,
@@ -218,12 +219,13 @@ def compliant():
             ],
             "windows": [
                 {
-                    "room_id": "R102",
+                    "room_id": r,
                     "sill_height_m": 0.60,
                     "guard_height_m": 0.95,
                     "inward_opening_below_1_8m": False,
-                },
-                {"room_id": "R201", "sill_height_m": 0.90, "inward_opening_below_1_8m": False},
+                    "fly_screens": True,
+                }
+                for r in ("R102", "R201")
             ],
             "doors": [
                 {
@@ -243,6 +245,7 @@ def compliant():
                     "riser_m": 0.13,
                     "tread_m": 0.26,
                     "child_handrail_height_m": 0.60,
+                    "handrails_both_sides": True,
                     "winding_steps": False,
                 }
             ],
@@ -374,6 +377,8 @@ def compliant():
                 "evidence_ref": "演练记录 2026-09",
             },
             "safety_training": {"in_place": True, "last_date": "2026-06-15"},
+            "fire_equipment_maintenance": {"in_place": True, "last_date": "2026-05-20"},
+            "abuse_prevention": {"in_place": True, "evidence_ref": "师德与法治教育记录 2026"},
         },
         "operations": {
             "outdoor_minutes_per_day": 120,
@@ -529,7 +534,9 @@ def facilities():
     f["safety"].update(
         guard_rails=[],
         stairs=[],
-        windows=[{"room_id": "R111", "sill_height_m": 0.9, "inward_opening_below_1_8m": False}],
+        windows=[
+            {"room_id": "R111", "sill_height_m": 0.9, "inward_opening_below_1_8m": False, "fly_screens": True}
+        ],
         doors=[
             {
                 "room_id": r,
@@ -641,12 +648,19 @@ def facilities():
             "area_m2": 70.0,
             "winter_sunlight_hours": 3.4,
         },
-        {"id": "R120", "type": "health_observation", "floor": 1, "area_m2": 10.0},
+        {"id": "R120", "type": "health_observation", "floor": 1, "area_m2": 10.0, "beds": 1},
         {"id": "R121", "type": "kitchen", "floor": 1, "area_m2": 40.0},
+        {"id": "T105", "type": "storage", "class_id": "T1", "floor": 1, "area_m2": 9.0},
     ]
     f["building"].update(storeys_above_ground=3)
     f["safety"]["windows"] = [
-        {"room_id": "T101", "sill_height_m": 0.6, "guard_height_m": 0.95, "inward_opening_below_1_8m": False}
+        {
+            "room_id": "T101",
+            "sill_height_m": 0.6,
+            "guard_height_m": 0.95,
+            "inward_opening_below_1_8m": False,
+            "fly_screens": True,
+        }
     ]
     f["safety"]["doors"] = [
         {
@@ -701,12 +715,14 @@ def facilities():
         {"id": "C3", "type": "older", "min_age_months": 24, "max_age_months": 36, "enrolled": 14, "carers": 2}
     ]
     f["rooms"] = [dict(r, floor=3) for r in base["rooms"] if r.get("class_id") == "C3"] + [
-        {"id": "R320", "type": "health_observation", "floor": 3, "area_m2": 6.5}
+        {"id": "R320", "type": "health_observation", "floor": 3, "area_m2": 6.5, "beds": 1}
     ]
     f["safety"]["guard_rails"] = [
         {"location": "三层内天井", "height_m": 1.10, "bar_spacing_m": 0.11, "vertical_bars": True}
     ]  # built to the 2016 edition
-    f["safety"]["windows"] = [{"room_id": "R201", "sill_height_m": 0.9, "inward_opening_below_1_8m": False}]
+    f["safety"]["windows"] = [
+        {"room_id": "R201", "sill_height_m": 0.9, "inward_opening_below_1_8m": False, "fly_screens": True}
+    ]
     f["safety"]["doors"] = [
         {
             "room_id": r,

@@ -49,12 +49,29 @@ class CatalogueError(Exception):
         self.problems = problems
 
 
+BASIS_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "standard": ("本条文", "this article or clause"),
+        "regulation": ("其他法规/规章", "another law or regulation"),
+        "recommended_standard": ("推荐性标准", "a recommended standard"),
+        "local_rule": ("地方规则", "a local rule"),
+        "project_default": ("项目约定，非任何文本", "project default, not in any text"),
+        "record_field": ("记录字段（非要求）", "record field read (not a requirement)"),
+    }
+)
+
+
 @dataclass(frozen=True)
 class Parameter:
     value: Any
     source: str
     unit: str | None = None
     overlay: str | None = None  # name of the overlay that set it
+    basis: str = "standard"  # one of BASIS_LABELS: where the value comes from
+
+    def basis_label(self, lang: str) -> str:
+        zh, en = BASIS_LABELS.get(self.basis, (self.basis, self.basis))
+        return zh if lang == "zh" else en
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,7 @@ class Article:
     parameters: Mapping[str, Parameter] = field(default_factory=dict)
     examples: Mapping[str, Any] | None = None
     origin: str = "national"  # or the overlay name that added it
+    evidence: str | None = None  # what a search of public copies found for this text
 
     @property
     def checked(self) -> bool:
@@ -302,8 +320,14 @@ def _non_finite(value: Any, path: str) -> tuple[str, str] | None:
 
 
 def _article(entry: Mapping[str, Any], doc: DocumentInfo, origin: str = "national") -> Article:
+    default_basis = "standard" if origin == "national" else "local_rule"
     params = {
-        name: Parameter(value=p["value"], source=str(p["source"]), unit=p.get("unit"))
+        name: Parameter(
+            value=p["value"],
+            source=str(p["source"]),
+            unit=p.get("unit"),
+            basis=str(p.get("basis", default_basis)),
+        )
         for name, p in (entry.get("parameters") or {}).items()
     }
     return Article(
@@ -331,6 +355,7 @@ def _article(entry: Mapping[str, Any], doc: DocumentInfo, origin: str = "nationa
         parameters=MappingProxyType(params),
         examples=entry.get("examples"),
         origin=origin,
+        evidence=entry.get("evidence"),
     )
 
 
@@ -594,7 +619,9 @@ def apply_overlay(base: Catalogue, path: Path) -> Catalogue:
                     )
                 )
                 continue
-            params[pname] = Parameter(change["value"], str(change["source"]), old.unit, overlay=name)
+            params[pname] = Parameter(
+                change["value"], str(change["source"]), old.unit, overlay=name, basis="local_rule"
+            )
         articles[article.code] = replace(articles[article.code], parameters=MappingProxyType(params))
 
     disabled: dict[str, str] = {}
@@ -661,7 +688,7 @@ def apply_overlay(base: Catalogue, path: Path) -> Catalogue:
                 )
             )
     siting = {
-        kind: Parameter(change["value"], str(change["source"]), "m", overlay=name)
+        kind: Parameter(change["value"], str(change["source"]), "m", overlay=name, basis="local_rule")
         for kind, change in (data.get("siting") or {}).items()
     }
     problems.extend(_check_integrity(list(articles.values()), source))

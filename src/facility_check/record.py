@@ -10,6 +10,11 @@ Conventions every field follows:
 * Units are in field names (``area_m2``, ``retention_days``, ``height_m``).
 * A key named ``date`` or ending in ``_date`` is the date of an event that has happened: it may
   not lie after the reference date. Forward-looking dates are named ``*_until`` / ``lease_end``.
+* Dates are inclusive, everywhere: a period from ``lease_start`` to ``lease_end`` includes both
+  days (2024-01-01 to 2026-12-31 is three years); something ``valid_until`` a day is valid on that
+  day and expired from the next; "within N days / a year" of an event includes the N-th day (a
+  year is a calendar year: the anniversary is still in time). Counts and limits follow 民法典
+  第一千二百五十九条: 以上、以下、以内、不少于、不超过 include the number itself.
 * Unknown fields are refused everywhere, so a typo never silently becomes "unknown".
 """
 
@@ -201,7 +206,9 @@ class Document(_Model):
     present: bool | None = Field(None, description="持有该文件 / the document is held")
     number: ShortText | None = None
     issued_date: date | None = None
-    valid_until: date | None = Field(None, description="有效期至 / valid until (inclusive)")
+    valid_until: date | None = Field(
+        None, description="有效期至（含当日）/ valid until, that day included; expired from the next day"
+    )
     evidence_ref: ShortText | None = Field(None, description="佐证材料编号 / evidence reference")
 
 
@@ -223,7 +230,11 @@ class Practice(_Model):
     """A management system or practice: whether it is in place, with evidence."""
 
     in_place: bool | None = Field(None, description="已建立并执行 / in place and practised")
-    last_date: date | None = Field(None, description="最近一次执行的日期 / last time it was carried out")
+    last_date: date | None = Field(
+        None,
+        description="最近一次执行的日期 / last time it was carried out; a period such as 每年 counts "
+        "from this day and includes its last day (the anniversary)",
+    )
     evidence_ref: ShortText | None = None
 
 
@@ -320,8 +331,14 @@ class Premises(_Model):
     """场地: tenure, maintenance and materials (设置标准 arts. 11, 14)."""
 
     tenure: Tenure | None = None
-    lease_start: date | None = None
-    lease_end: date | None = None
+    lease_start: date | None = Field(
+        None, description="租赁起始日（计入租期）/ first day of the lease, counted in its length"
+    )
+    lease_end: date | None = Field(
+        None,
+        description="租赁到期日（含当日，计入租期）/ last day of the lease, included: "
+        "2024-01-01 to 2026-12-31 is a three-year lease",
+    )
     materials_test: MaterialsTest | None = None
     maintenance_last_date: date | None = Field(None, description="设施设备最近一次检查维护日期")
 
@@ -369,6 +386,7 @@ class Room(_Model):
     winter_sunlight_hours: Annotated[float, Field(ge=0, le=24)] | None = Field(
         None, description="冬至日满窗日照小时数"
     )
+    beds: NonNegInt | None = Field(None, description="床位数（保健观察室：儿童观察床张数）")
 
 
 class Outdoor(_Model):
@@ -394,6 +412,7 @@ class Window(_Model):
         None, description="防护高度（从可踏面起算）"
     )
     inward_opening_below_1_8m: bool | None = Field(None, description="1.80 m 以下设内悬/内平开窗扇")
+    fly_screens: bool | None = Field(None, description="外窗开启扇设纱窗")
 
 
 class Door(_Model):
@@ -411,7 +430,10 @@ class Stair(_Model):
     baluster_spacing_m: Annotated[float, Field(ge=0, le=5)] | None = None
     riser_m: Annotated[float, Field(ge=0, le=1)] | None = None
     tread_m: Annotated[float, Field(ge=0, le=2)] | None = None
-    child_handrail_height_m: Annotated[float, Field(ge=0, le=3)] | None = None
+    child_handrail_height_m: Annotated[float, Field(ge=0, le=3)] | None = Field(
+        None, description="幼儿扶手高度（m）"
+    )
+    handrails_both_sides: bool | None = Field(None, description="楼梯两侧均设幼儿扶手")
     winding_steps: bool | None = None
 
 
@@ -432,8 +454,10 @@ class ChildClass(_Model):
 
     id: ShortText
     type: ClassType
-    min_age_months: Months | None = None
-    max_age_months: Months | None = None
+    min_age_months: Months | None = Field(
+        None, description="班内最小月龄（“18个月以上”含 18 个月）/ youngest child's age in months"
+    )
+    max_age_months: Months | None = Field(None, description="班内最大月龄 / oldest child's age in months")
     enrolled: NonNegInt | None = None
     carers: NonNegInt | None = Field(None, description="配备的保育人员数")
     shares_unit_with: list[ShortText] | None = Field(
@@ -451,13 +475,22 @@ class Certificate(_Model):
     kind: CertificateKind
     number: ShortText | None = None
     issued_date: date | None = None
-    valid_until: date | None = None
+    valid_until: date | None = Field(
+        None,
+        description="有效期至（含当日）；过期的证书不计为持证 / valid through this day; expired certificates do not count",
+    )
 
 
 class HealthChecks(_Model):
     pre_employment_date: date | None = Field(None, description="上岗前健康检查日期")
-    last_annual_date: date | None = Field(None, description="最近一次年度健康检查日期")
-    passed: bool | None = None
+    last_annual_date: date | None = Field(
+        None,
+        description="最近一次年度健康检查日期（周年当日仍在期内）/ last annual check; in time through its anniversary",
+    )
+    passed: bool | None = Field(None, description="最近一次健康检查合格 / the last health check was passed")
+    mental_illness_history: bool | None = Field(
+        None, description="有精神病史（76号令第十四条：不得从事托育工作）/ history of mental illness"
+    )
 
 
 class CriminalRecordCheck(_Model):
@@ -525,6 +558,12 @@ class Systems(_Model):
     emergency_drills: Practice | None = Field(None, description="应急演练（last_date: 最近一次演练）")
     safety_training: Practice | None = Field(None, description="定期安全培训（last_date: 最近一次）")
     annual_work_plan: Practice | None = None
+    fire_equipment_maintenance: Practice | None = Field(
+        None, description="消防设施维护管理（last_date: 最近一次维护检查）"
+    )
+    abuse_prevention: Practice | None = Field(
+        None, description="法治和职业道德教育、虐童零容忍及责任追究制度"
+    )
 
 
 class Monitoring(_Model):
@@ -532,7 +571,10 @@ class Monitoring(_Model):
 
     hours_per_day: Annotated[float, Field(ge=0, le=24)] | None = None
     covers_all_child_areas: bool | None = None
-    retention_days: NonNegInt | None = None
+    retention_days: NonNegInt | None = Field(
+        None,
+        description="录像保存天数（“不少于 90 日”含 90 日）/ days recordings are kept (90 meets “at least 90”)",
+    )
     alarm_connected: bool | None = None
 
 
@@ -544,7 +586,8 @@ class Operations(_Model):
     fire_safety_manager: ShortText | None = Field(None, description="消防安全管理人")
     public_disclosure: list[DisclosureItem] | None = Field(None, description="已公示的信息")
     substantiated_maltreatment_incidents: NonNegInt | None = Field(
-        None, description="查实的虐待、歧视、体罚事件数"
+        None,
+        description="查实的虐待、歧视、体罚或变相体罚、侮辱人格及违背婴幼儿成长规律活动的事件数",
     )
     last_annual_report_year: Annotated[int, Field(ge=2019, le=2100)] | None = Field(
         None, description="最近报送年度工作报告的年度"

@@ -25,7 +25,9 @@ def test_codes_unique_and_well_formed() -> None:
         if a.document.id in ("setup", "management"):
             assert a.code == f"{a.document.code_prefix}-{a.article}", a.code
         else:
-            assert re.fullmatch(r"DES-(JGJ39|GB50016|GB50223)-[0-9.]+[AB]?(-R)?", a.code), a.code
+            # clause number, a letter for parts of one clause, -R for its recommended part, or a
+            # word naming a sub-requirement (DES-JGJ39-4.1.11-HANDRAIL)
+            assert re.fullmatch(r"DES-(JGJ39|GB50016|GB50223)-[0-9.]+[AB]?(-R|-[A-Z]+)?", a.code), a.code
 
 
 def test_both_standards_complete() -> None:
@@ -197,3 +199,80 @@ articles:
 def test_sample_overlay_is_valid() -> None:
     cat = load("samples/overlays/shenyang-local.yaml")
     assert cat.overlay is not None
+
+
+def _raw_entries() -> list[dict[str, object]]:
+    from facility_check.catalogue import CATALOGUE_FILES
+    from facility_check.resources import data_dir
+
+    entries: list[dict[str, object]] = []
+    for name in CATALOGUE_FILES:
+        entries += yaml.safe_load((data_dir("standards") / name).read_text(encoding="utf-8"))["articles"]
+    return entries
+
+
+def test_every_parameter_says_what_kind_of_source_it_has() -> None:
+    for entry in _raw_entries():
+        for name, p in (entry.get("parameters") or {}).items():  # type: ignore[attr-defined]
+            where = f"{entry['code']}.{name}"
+            assert "basis" in p, f"{where} has no basis"
+            if p["basis"] == "project_default":
+                assert "项目" in p["source"], f"{where}: a project default must say so in its source"
+            if p["source"].startswith("项目约定"):
+                assert p["basis"] == "project_default", f"{where} is a project rule"
+            if "WS/T 821" in p["source"] and p["basis"] == "recommended_standard":
+                assert "推荐" in p["source"], f"{where}: say that WS/T 821 is a recommended standard"
+
+
+def test_text_status_matches_the_evidence_found() -> None:
+    """evidence.md: no official copy of the management norms; SET-6..10 found nowhere."""
+    by_code = {a.code: a for a in CATALOGUE.articles}
+    assert not [a.code for a in CATALOGUE.of("management") if a.text_status == "confirmed"]
+    for n in range(6, 11):
+        assert by_code[f"SET-{n}"].text_status == "recalled"
+    for code in ("SET-11", "SET-12"):
+        assert by_code[code].text_status == "confirmed" and by_code[code].evidence
+    assert "第十二条" in by_code["SET-21"].parameters["full_time_health_from_children"].source
+    assert by_code["SET-21"].parameters["full_time_health_from_children"].basis == "regulation"
+    assert by_code["MGT-23"].parameters["observation_room_min_m2"].basis == "recommended_standard"
+    assert "未成年人保护法" in by_code["MGT-35"].parameters["criminal_record_check"].source
+    assert by_code["MGT-31"].parameters["drill_max_age_days"].basis == "project_default"
+    older = by_code["DES-JGJ39-4.2.3"].parameters["areas_m2"].value["older"]
+    assert older["combined"] == 120 and older["storage"] == 9
+    for a in CATALOGUE.articles:  # confirmed: two or more independent copies of the text
+        if a.text_status == "confirmed":
+            copies = len(re.findall(r"\[[A-Z]\]", a.evidence or "")) + (
+                2 if re.search("[两三]份", a.evidence or "") else 0
+            )
+            assert copies >= 2, f"{a.code} is confirmed on {a.evidence!r}"
+    for a in CATALOGUE.articles:
+        if a.text_status == "probable" and a.document.id == "management":
+            assert a.evidence, f"{a.code}: say which secondary source the number rests on"
+
+
+def test_explain_shows_each_parameters_source_and_basis() -> None:
+    from facility_check.render.catalogue import explain_text
+
+    for a in CATALOGUE.articles:
+        text = explain_text(a, CATALOGUE, "zh")
+        for name, p in a.parameters.items():
+            line = next(x for x in text.splitlines() if x.strip().startswith(f"{name} = "))
+            assert p.source in line and f"[{p.basis_label('zh')}]" in line, line
+        if a.evidence:
+            assert f"文本核对: {a.evidence}" in text
+
+
+def test_an_unverified_sentence_is_a_parameter_an_overlay_can_drop(tmp_path: Path) -> None:
+    """SET-19's 'own living unit' sentence is seen only in local texts: its parameter says so."""
+    path = _overlay(
+        tmp_path,
+        "overlay: 1\nname: 测试\nparameters:\n  SET-19:\n"
+        "    own_unit_required: {value: false, source: 本地未采用该句}\n",
+    )
+    record = apply_case(base_record(), {"set": {"$.classes[1].shares_unit_with": ["C1"]}})
+    assert str(find(run_record(record, as_of=BASE_AS_OF), "SET-19").status) == "unmet"
+    local = run_record(record, as_of=BASE_AS_OF, catalogue=apply_overlay(CATALOGUE, path))
+    assert str(find(local, "SET-19").status) == "met"
+    assert local.to_dict("zh") is not None
+    parameter = apply_overlay(CATALOGUE, path).get("SET-19").parameters["own_unit_required"]
+    assert parameter.basis == "local_rule" and parameter.overlay == "测试"

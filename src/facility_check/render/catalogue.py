@@ -11,7 +11,7 @@ import yaml
 
 from ..catalogue import Article, Catalogue
 from ..rules import REGISTRY
-from .base import dump_json
+from .base import dump_json, fact_with_hint
 
 KIND_ZH = {
     "automatic": "自动检查（依据记录中的事实）",
@@ -19,7 +19,16 @@ KIND_ZH = {
     "not_checked": "不逐机构检查",
 }
 BINDS_ZH = {"facility": "托育机构", "government": "政府部门", "none": "无（原则或说明性条款）"}
-STATUS_ZH = {"confirmed": "已核实", "probable": "较可靠", "recalled": "凭记忆，待核对官方文本"}
+STATUS_ZH = {
+    "confirmed": "已核对：见于两份以上独立转载的官方文本",
+    "probable": "仅见于一份二手来源或带条号的转述，待核对官方文本",
+    "recalled": "凭记忆，未见任何来源，待核对官方文本",
+}
+STATUS_EN = {
+    "confirmed": "confirmed: seen in two or more independent copies of the official text",
+    "probable": "one secondary source or a paraphrase giving the number; awaits the official text",
+    "recalled": "from memory, no source found; awaits the official text",
+}
 
 
 def article_dict(a: Article, catalogue: Catalogue, lang: str) -> dict[str, Any]:
@@ -39,7 +48,14 @@ def article_dict(a: Article, catalogue: Catalogue, lang: str) -> dict[str, Any]:
         "text_status": a.text_status,
         "facts": list(a.facts),
         "parameters": {
-            name: {"value": p.value, "unit": p.unit, "source": p.source, "overlay": p.overlay}
+            name: {
+                "value": p.value,
+                "unit": p.unit,
+                "source": p.source,
+                "basis": p.basis,
+                "basis_label": p.basis_label(lang),
+                "overlay": p.overlay,
+            }
             for name, p in sorted(a.parameters.items())
         },
     }
@@ -51,6 +67,8 @@ def article_dict(a: Article, catalogue: Catalogue, lang: str) -> dict[str, Any]:
         out["rationale"] = a.rationale
     if a.note:
         out["note"] = a.note
+    if a.evidence:
+        out["evidence"] = a.evidence
     if a.predicate:
         out["predicate"] = a.predicate
         doc = inspect.getdoc(REGISTRY[a.predicate])
@@ -93,18 +111,23 @@ def explain_text(a: Article, catalogue: Catalogue, lang: str) -> str:
         lines.append(f"  {'条文性质' if zh else 'Strength'}: {strength}")
     lines.append(f"  {'检查方式' if zh else 'Kind'}: {KIND_ZH[a.kind] if zh else a.kind}")
     lines.append(
-        f"  {'文本可信度' if zh else 'Text status'}: {STATUS_ZH[a.text_status] if zh else a.text_status}"
+        f"  {'文本可信度' if zh else 'Text status'}: {a.text_status}（{STATUS_ZH[a.text_status]}）"
+        if zh
+        else f"  Text status: {STATUS_EN[a.text_status]}"
     )
+    if a.evidence:
+        lines.append(f"  {'文本核对' if zh else 'Evidence'}: {a.evidence}")
     if "check" in d:
         lines.append(f"  {'判定' if zh else 'Check'}: {d['check'].splitlines()[0]}")
     if a.facts:
-        lines.append(f"  {'所需事实' if zh else 'Facts'}: {', '.join(a.facts)}")
+        facts = "；".join(fact_with_hint(x, lang) for x in a.facts) if zh else ", ".join(a.facts)
+        lines.append(f"  {'所需事实' if zh else 'Facts'}: {facts}")
     if a.parameters:
         lines.append(f"  {'参数' if zh else 'Parameters'}:")
         for name, p in sorted(a.parameters.items()):
             unit = f" {p.unit}" if p.unit else ""
             origin = f" [{'地方规则' if zh else 'overlay'}: {p.overlay}]" if p.overlay else ""
-            lines.append(f"    {name} = {p.value!r}{unit} — {p.source}{origin}")
+            lines.append(f"    {name} = {p.value!r}{unit} — [{p.basis_label(lang)}] {p.source}{origin}")
     if a.note:
         lines.append(f"  {'说明' if zh else 'Note'}: {a.note}")
     if "disabled" in d:

@@ -13,7 +13,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 
 from ..district import DistrictResult, FacilityRow
-from .base import dump_json, esc, html_page, label, neutralise, spreadsheet_cell
+from .base import dump_json, esc, fact_label, fact_with_hint, html_page, label, neutralise, spreadsheet_cell
 from .base import md_cell as _md
 
 ITEMS = (
@@ -56,7 +56,8 @@ TEXT = {
         "col.points": "满分",
         "col.score": "得分",
         "col.exact": "精确值",
-        "col.path": "事实（JSON 路径）",
+        "col.path": "JSON 路径",
+        "col.fact": "事实",
         "col.source": "来源",
         "col.errors": "错误",
         "none": "无",
@@ -94,7 +95,8 @@ TEXT = {
         "col.points": "Points",
         "col.score": "Score",
         "col.exact": "Exact",
-        "col.path": "Fact (JSON path)",
+        "col.path": "JSON path",
+        "col.fact": "Fact",
         "col.source": "Source",
         "col.errors": "Errors",
         "none": "none",
@@ -113,7 +115,7 @@ def _item_rows(d: DistrictResult, lang: str) -> list[tuple[str, str, str, str]]:
     for name, zh, en, points in ITEMS:
         value = d.rounded(name)
         exact = d.total if name == "total" else d.item(name)
-        exact_text = "" if exact is None else _exact(exact)
+        exact_text = "" if exact is None else _exact(d, name, exact, lang)
         out.append(
             (
                 zh if lang == "zh" else en,
@@ -125,9 +127,37 @@ def _item_rows(d: DistrictResult, lang: str) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def _exact(value: Fraction | Decimal) -> str:
+DECIMAL_PLACES = 6
+
+
+def decimal_text(value: Fraction | Decimal) -> str:
+    """The unrounded value as a decimal: exact when it terminates, else six places and “…”."""
     frac = Fraction(value)
-    return str(frac) if frac.denominator != 1 else str(frac.numerator)
+    sign = "-" if frac < 0 else ""
+    frac = abs(frac)
+    whole, rest = divmod(frac.numerator, frac.denominator)
+    digits = ""
+    for _ in range(DECIMAL_PLACES):
+        if rest == 0:
+            break
+        rest *= 10
+        digit, rest = divmod(rest, frac.denominator)
+        digits += str(digit)
+    text = f"{sign}{whole}" + (f".{digits}" if digits else "")
+    return text + ("…" if rest else "")
+
+
+def _exact(d: DistrictResult, name: str, value: Fraction | Decimal, lang: str) -> str:
+    """What a reviewer checks: “sum ÷ count = unrounded decimal” for a mean, the decimal otherwise."""
+    if name in ("setup", "management"):
+        scores = [getattr(r, name) for r in d.rows]
+        total = sum(scores, Decimal(0))
+        if scores and Fraction(total) / len(scores) == Fraction(value):
+            return f"{total} ÷ {len(scores)} = {decimal_text(value)}"
+    if name == "total":
+        note = "（各项未舍入值之和）" if lang == "zh" else " (sum of the unrounded items)"
+        return decimal_text(value) + note
+    return decimal_text(value)
 
 
 def _verdict(lang: str, v: str | None) -> str:
@@ -184,7 +214,8 @@ class DistrictText(DistrictReporter):
         width = max(cell_len(row[0]) for row in _item_rows(d, lang)) + 2
         for item, points, score, exact in _item_rows(d, lang):
             pad = " " * (width - cell_len(item))  # display width: a Chinese character takes two cells
-            exact_text = f"= {exact}" if exact and "/" in exact else ""
+            # shown where the unrounded value says more than the rounded one
+            exact_text = f"= {exact}" if exact and exact != decimal_text(Decimal(score)) else ""
             out.append(f"  {item}{pad} {score:>8} / {points:<4} {exact_text}".rstrip())
         out.append(t(lang, "rounding"))
         if d.since is not None:
@@ -219,7 +250,7 @@ class DistrictText(DistrictReporter):
             out.append("  " + " | ".join(_row_cells(r, lang)[:6]))
         if d.missing_facts:
             out += ["", t(lang, "missing") + ":"]
-            out += [f"  {p}  ×{n}" for p, n in d.missing_facts[:15]]
+            out += [f"  {fact_with_hint(p, lang)}  ×{n}" for p, n in d.missing_facts[:15]]
         if d.rejected:
             out += ["", t(lang, "rejected") + ":"]
             for x in d.rejected:
@@ -304,10 +335,10 @@ class DistrictMarkdown(DistrictReporter):
             "",
             f"## {t(lang, 'missing')}",
             "",
-            f"| {t(lang, 'col.path')} | {t(lang, 'col.count')} |",
-            "|---|---|",
+            f"| {t(lang, 'col.fact')} | {t(lang, 'col.path')} | {t(lang, 'col.count')} |",
+            "|---|---|---|",
         ]
-        out += [f"| `{p}` | {n} |" for p, n in d.missing_facts]
+        out += [f"| {_md(fact_label(p, lang))} | `{p}` | {n} |" for p, n in d.missing_facts]
         if d.rejected:
             out += ["", f"## {t(lang, 'rejected')}", ""]
             out += [
@@ -388,7 +419,10 @@ class DistrictHtml(DistrictReporter):
         )
         parts.append(f"<h2>{esc(t(lang, 'missing'))}</h2>")
         parts.append(
-            _table([t(lang, "col.path"), t(lang, "col.count")], [[p, str(n)] for p, n in d.missing_facts])
+            _table(
+                [t(lang, "col.fact"), t(lang, "col.path"), t(lang, "col.count")],
+                [[fact_label(p, lang), p, str(n)] for p, n in d.missing_facts],
+            )
         )
         if d.rejected:
             parts.append(

@@ -11,11 +11,51 @@ from ..report import ArticleResult, FacilityReport, SitingResult
 from ..rules.base import Status
 from ..selfcheck import todo
 from ..validate import ValidatedRecord
-from .base import STATUS_MARK, dump_json, label, neutralise
+from .base import STATUS_MARK, dump_json, esc, fact_label, fact_with_hint, label, neutralise
 from .base import md_cell as _md
 from .validation import problems_as_dicts, problems_as_text
 
 STATUS_ORDER = {Status.unmet: 0, Status.unknown: 1, Status.met: 2, Status.not_applicable: 3}
+
+
+def _deciding_paths(x: ArticleResult) -> list[str]:
+    """JSON paths of the facts behind the checks that decide the article's status."""
+    deciding = [c for c in x.checks if c.status == x.status] or list(x.checks)
+    return sorted({p for c in deciding for p in c.paths})
+
+
+def _md_summary(x: ArticleResult, lang: str) -> str:
+    """The deciding messages, then the facts by their field labels (JSON path as a hint)."""
+    paths = _deciding_paths(x) if x.status in (Status.unmet, Status.unknown) else []
+    if not paths:
+        return _md(x.summary()(lang))
+    facts = ("；" if lang == "zh" else "; ").join(
+        f"{fact_label(p, lang)}（`{p}`）" if lang == "zh" else f"{fact_label(p, lang)} (`{p}`)" for p in paths
+    )
+    return _md(f"{x.summary()(lang)} — {label(lang, 'facts')}: {facts}")
+
+
+def _html_facts(x: ArticleResult, lang: str) -> str:
+    paths = _deciding_paths(x) if x.status in (Status.unmet, Status.unknown) else []
+    out = esc(x.summary()(lang))
+    if paths:
+        spans = "、".join(f'<span title="{esc(p)}">{esc(fact_label(p, lang))}</span>' for p in paths)
+        out += f"<br><small>{esc(label(lang, 'facts'))}：{spans}</small>"
+    return out
+
+
+def _html_basis(x: ArticleResult, lang: str) -> str:
+    """The citation, and each parameter with the kind and place of its source."""
+    out = esc(x.article.citation()(lang))
+    params = [(n, p) for n, p in sorted(x.article.parameters.items()) if p.basis != "record_field"]
+    if params:
+        items = "".join(
+            f"<li>{esc(n)} = {esc(p.value)}{esc(' ' + p.unit if p.unit else '')} — "
+            f"[{esc(p.basis_label(lang))}] {esc(p.source)}</li>"
+            for n, p in params
+        )
+        out += f"<details><summary>{esc(label(lang, 'parameters'))}</summary><ul>{items}</ul></details>"
+    return out
 
 
 class FacilityReporter(ABC):
@@ -76,7 +116,8 @@ def _article_block(r: ArticleResult, lang: str, verbose: bool) -> list[str]:
             continue
         lines.append(f"      · {c.message(lang)}")
         if c.paths:
-            lines.append(f"        {label(lang, 'facts')}: {', '.join(c.paths)}")
+            facts = ("；" if lang == "zh" else "; ").join(fact_with_hint(p, lang) for p in c.paths)
+            lines.append(f"        {label(lang, 'facts')}: {facts}")
     lines.append(f"      {label(lang, 'basis')}: {a.citation()(lang)}")
     return lines
 
@@ -266,7 +307,7 @@ def markdown_report(r: FacilityReport, lang: str) -> str:
             if not x.counts:
                 continue
             out.append(
-                f"| {x.code} | {_md(x.article.title if lang == 'zh' else x.article.title_en)} | {label(lang, str(x.status))} | {_md(x.summary()(lang))} |"
+                f"| {x.code} | {_md(x.article.title if lang == 'zh' else x.article.title_en)} | {label(lang, str(x.status))} | {_md_summary(x, lang)} |"
             )
         out.append("")
     out += [f"## {label(lang, 'design')}", ""]
@@ -286,7 +327,7 @@ def markdown_report(r: FacilityReport, lang: str) -> str:
             else (" (recommended)" if x.article.strength == "should" else "")
         )
         out.append(
-            f"| {x.code}{mark}{should} | {_md(x.article.title if lang == 'zh' else x.article.title_en)} | {label(lang, str(x.status))} | {_md(x.summary()(lang))} |"
+            f"| {x.code}{mark}{should} | {_md(x.article.title if lang == 'zh' else x.article.title_en)} | {label(lang, str(x.status))} | {_md_summary(x, lang)} |"
         )
     out.append("")
     if r.siting is not None:
@@ -366,8 +407,9 @@ def html_report(r: FacilityReport, lang: str) -> str:
             "title": x.article.title if lang == "zh" else x.article.title_en,
             "status_key": str(x.status),
             "status": label(lang, str(x.status)),
-            "summary": x.summary()(lang),
-            "basis": x.article.citation()(lang),
+            # both escaped by their builders: facts by Chinese label (path as a hint), parameters with sources
+            "summary": Markup(_html_facts(x, lang)),  # noqa: S704
+            "basis": Markup(_html_basis(x, lang)),  # noqa: S704
             "change": _change_label(str(change.change), lang) if shown_change and change else "",
             "change_key": str(change.change) if change else "",
         }
@@ -521,7 +563,8 @@ def selfcheck_text(r: FacilityReport, lang: str) -> str:
         for action in item.actions:
             out.append(f"     → {action(lang)}")
         if item.facts:
-            out.append(f"     {label(lang, 'facts')}: {', '.join(item.facts)}")
+            facts = ("；" if lang == "zh" else "; ").join(fact_with_hint(p, lang) for p in item.facts)
+            out.append(f"     {label(lang, 'facts')}: {facts}")
     return "\n".join(out) + "\n"
 
 

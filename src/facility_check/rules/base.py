@@ -98,6 +98,33 @@ def age_days(when: date, as_of: date) -> int:
     return (as_of - when).days
 
 
+def anniversary(start: date, years: int) -> date:
+    """The ``years``-th anniversary of ``start``; 29 February falls on 1 March in a common year."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:  # 29 February
+        return date(start.year + years, 3, 1)
+
+
+def within_period(when: date, as_of: date, max_days: int) -> bool:
+    """Whether ``as_of`` lies within ``max_days`` after ``when``, the last day included.
+
+    A whole number of 365-day years is read as calendar years, so the anniversary itself is in
+    time even when a 29 February lies between (a check on 2023-10-15 is annual through 2024-10-15).
+    """
+    if max_days > 0 and max_days % 365 == 0:
+        return as_of <= anniversary(when, max_days // 365)
+    return age_days(when, as_of) <= max_days
+
+
+def valid_on(valid_until: date | None, as_of: date | None) -> bool:
+    """Whether something valid until ``valid_until`` (that day included) is valid on ``as_of``.
+
+    Without an end date, or without a reference date, nothing is shown to have expired.
+    """
+    return valid_until is None or as_of is None or as_of <= valid_until
+
+
 def recent(
     when: date | None, as_of: date | None, max_days: int, path: str, what_zh: str, what_en: str
 ) -> Check:
@@ -121,7 +148,7 @@ def recent(
             path,
             required=f"<= {max_days} days before {as_of.isoformat()}",
         )
-    if days <= max_days:
+    if within_period(when, as_of, max_days):
         return met(
             f"{what_zh}：{when.isoformat()}（{days} 天前）",
             f"{what_en}: {when.isoformat()} ({days} days ago)",

@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..record import ClassType, Facility, Room, RoomType, SeismicCategory
+from ..record import ClassType, DoorType, Facility, Room, RoomType, SeismicCategory
 from ..validate import LIFE_ROOM_TYPES
 from .base import Check, Context, Params, met, not_applicable, unknown, unmet
 from .setup import CLASS_ZH
 
+DOOR_ZH = {
+    DoorType.hinged: "平开门",
+    DoorType.revolving: "旋转门",
+    DoorType.spring: "弹簧门",
+    DoorType.sliding: "推拉门",
+    DoorType.folding: "折叠门",
+}
 NURSERY_TYPES = {ClassType.infant, ClassType.toddler, ClassType.older, ClassType.mixed}
 ROOM_ZH = {
     RoomType.sleeping: "睡眠区",
@@ -148,8 +155,17 @@ def kindergarten_floors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]
         for i, r in _life_rooms(f)
         if (c := _class_of(f, r.class_id)) is not None and c.type == ClassType.kindergarten
     ]
+    kindergarten = [c for c in f.classes or [] if c.type == ClassType.kindergarten]
+    if f.classes is None:
+        yield unknown("未提供班级信息", "no classes given", "$.classes")
+        return
+    if not kindergarten:
+        yield not_applicable("没有幼儿园班级", "no kindergarten classes", "$.classes")
+        return
     if not rooms:
-        yield not_applicable("没有幼儿园班级的生活用房", "no kindergarten-class life rooms", "$.rooms")
+        yield unknown(
+            "有幼儿园班级，但未提供其生活用房", "kindergarten classes without their life rooms", "$.rooms"
+        )
         return
     for i, r in rooms:
         path = f"$.rooms[{i}].floor"
@@ -239,7 +255,14 @@ def guard_rails(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                 measured=rail.bar_spacing_m,
                 required=f"<= {gap_max}",
             )
-        if rail.vertical_bars is False:
+        if rail.vertical_bars is None:
+            yield unknown(
+                f"{rail.location} 栏杆是否为防攀爬的垂直杆件未说明",
+                f"{rail.location}: whether the rail has (non-climbable) vertical bars is not stated",
+                f"{path}.vertical_bars",
+                required=True,
+            )
+        elif rail.vertical_bars is False:
             yield unmet(
                 f"{rail.location} 栏杆不是垂直杆件（易攀爬）",
                 f"{rail.location}: rail bars are not vertical (climbable)",
@@ -319,14 +342,18 @@ def doors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             yield unknown(f"{d.room_id} 门的类型未知", f"{d.room_id}: door type not given", f"{path}.type")
         elif str(d.type) in forbidden:
             yield unmet(
-                f"{d.room_id} 使用了{d.type}门；幼儿用房不应设旋转门、弹簧门、推拉门",
+                f"{d.room_id} 使用了{DOOR_ZH.get(d.type, str(d.type))}；幼儿用房不应设旋转门、弹簧门、推拉门",
                 f"{d.room_id} has a {d.type} door, which children's rooms must not have",
                 f"{path}.type",
                 measured=str(d.type),
                 required=f"not {sorted(forbidden)}",
             )
         else:
-            yield met(f"{d.room_id} 为{d.type}门", f"{d.room_id}: {d.type} door", f"{path}.type")
+            yield met(
+                f"{d.room_id} 为{DOOR_ZH.get(d.type, str(d.type))}",
+                f"{d.room_id}: {d.type} door",
+                f"{path}.type",
+            )
         for key, want, zh, en in (
             ("opens_in_escape_direction", True, "向疏散方向开启", "opens in the escape direction"),
             ("has_threshold", False, "不设门槛", "has no threshold"),
@@ -439,40 +466,171 @@ def stair_steps(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
 
 
 def stair_dimensions(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
-    """Recommended: riser ≤ ``riser_max_m``, tread ≥ ``tread_min_m``."""
+    """Recommended: riser ≤ ``riser_max_m``, tread ≥ ``tread_min_m``, child handrail at ``child_handrail_height_m``."""
     riser_max, tread_min = float(p["riser_max_m"]), float(p["tread_min_m"])
+    rail, tolerance = float(p["child_handrail_height_m"]), float(p["child_handrail_tolerance_m"])
     items = _each(f.safety.stairs if f.safety else None, "$.safety.stairs", "楼梯信息", "stairs")
     if isinstance(items, Check):
         yield items
         return
     for path, s in items:
-        for key, value, good, want in (
-            ("riser_m", s.riser_m, s.riser_m is not None and s.riser_m <= riser_max, f"<= {riser_max}"),
-            ("tread_m", s.tread_m, s.tread_m is not None and s.tread_m >= tread_min, f">= {tread_min}"),
+        for key, label_zh, label_en, value, good, want in (
+            (
+                "riser_m",
+                "踏步高度",
+                "riser",
+                s.riser_m,
+                s.riser_m is not None and s.riser_m <= riser_max,
+                f"<= {riser_max:g}",
+            ),
+            (
+                "tread_m",
+                "踏步宽度",
+                "tread",
+                s.tread_m,
+                s.tread_m is not None and s.tread_m >= tread_min,
+                f">= {tread_min:g}",
+            ),
+            (
+                "child_handrail_height_m",
+                "幼儿扶手高度",
+                "child handrail height",
+                s.child_handrail_height_m,
+                s.child_handrail_height_m is not None
+                and round(abs(s.child_handrail_height_m - rail), 6) <= tolerance,
+                f"{rail:g} ± {tolerance:g}",
+            ),
         ):
             if value is None:
                 yield unknown(
-                    f"楼梯 {s.id} {key} 未测",
-                    f"stair {s.id}: {key} not measured",
+                    f"楼梯 {s.id} {label_zh}未测",
+                    f"stair {s.id}: {label_en} not measured",
                     f"{path}.{key}",
                     required=want,
                 )
             elif not good:
                 yield unmet(
-                    f"楼梯 {s.id} {key} = {value} m，宜 {want} m",
-                    f"stair {s.id}: {key} = {value} m, recommended {want} m",
+                    f"楼梯 {s.id} {label_zh} {value:g} m，宜 {want} m",
+                    f"stair {s.id}: {label_en} {value:g} m, recommended {want} m",
                     f"{path}.{key}",
                     measured=value,
                     required=want,
                 )
             else:
                 yield met(
-                    f"楼梯 {s.id} {key} = {value} m",
-                    f"stair {s.id}: {key} = {value} m",
+                    f"楼梯 {s.id} {label_zh} {value:g} m",
+                    f"stair {s.id}: {label_en} {value:g} m",
                     f"{path}.{key}",
                     measured=value,
                     required=want,
                 )
+
+
+def stair_handrails(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
+    """Children's stairs have child-height handrails on both sides of every flight."""
+    items = _each(f.safety.stairs if f.safety else None, "$.safety.stairs", "楼梯信息", "stairs")
+    if isinstance(items, Check):
+        yield items
+        return
+    for path, s in items:
+        if s.handrails_both_sides is None:
+            yield unknown(
+                f"楼梯 {s.id} 是否两侧均设幼儿扶手未说明",
+                f"stair {s.id}: child handrails on both sides not stated",
+                f"{path}.handrails_both_sides",
+                required=True,
+            )
+        elif not s.handrails_both_sides:
+            yield unmet(
+                f"楼梯 {s.id} 未在梯段两侧设幼儿扶手",
+                f"stair {s.id} lacks child handrails on both sides",
+                f"{path}.handrails_both_sides",
+                measured=False,
+                required=True,
+            )
+        else:
+            yield met(
+                f"楼梯 {s.id} 两侧均设幼儿扶手",
+                f"stair {s.id}: child handrails on both sides",
+                f"{path}.handrails_both_sides",
+                measured=True,
+            )
+
+
+def _children_room_windows(f: Facility) -> Iterator[tuple[str, Any, Room | None]]:
+    rooms = {r.id: r for r in f.rooms or []}
+    for i, w in enumerate(f.safety.windows or [] if f.safety else []):
+        yield f"$.safety.windows[{i}]", w, rooms.get(w.room_id)
+
+
+def window_screens(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
+    """Opening sashes of the windows of children's rooms have fly screens."""
+    items = _each(f.safety.windows if f.safety else None, "$.safety.windows", "窗户信息", "windows")
+    if isinstance(items, Check):
+        yield items
+        return
+    for path, w in items:
+        if w.fly_screens is None:
+            yield unknown(
+                f"{w.room_id} 开启扇是否设纱窗未说明",
+                f"{w.room_id}: fly screens not stated",
+                f"{path}.fly_screens",
+                required=True,
+            )
+        elif not w.fly_screens:
+            yield unmet(
+                f"{w.room_id} 外窗开启扇未设纱窗",
+                f"{w.room_id}: opening sashes without fly screens",
+                f"{path}.fly_screens",
+                measured=False,
+                required=True,
+            )
+        else:
+            yield met(f"{w.room_id} 开启扇设纱窗", f"{w.room_id}: fly screens fitted", f"{path}.fly_screens")
+
+
+def window_sills(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
+    """Recommended: window sills of activity rooms at most ``max_sill_m`` above the floor."""
+    top = float(p["max_sill_m"])
+    if f.safety is None or f.safety.windows is None:
+        yield unknown("未提供窗户信息", "no windows given", "$.safety.windows")
+        return
+    types = {RoomType.activity, RoomType.sleeping_activity}
+    found = False
+    for path, w, room in _children_room_windows(f):
+        if room is None or room.type not in types:
+            continue
+        found = True
+        if w.sill_height_m is None:
+            yield unknown(
+                f"{w.room_id} 窗台高度未测", f"{w.room_id}: sill height not measured", f"{path}.sill_height_m"
+            )
+        elif w.sill_height_m > top:
+            yield unmet(
+                f"活动室 {w.room_id} 窗台 {w.sill_height_m:g} m，宜不高于 {top:g} m",
+                f"activity room {w.room_id}: sill {w.sill_height_m:g} m, recommended at most {top:g} m",
+                f"{path}.sill_height_m",
+                measured=w.sill_height_m,
+                required=f"<= {top:g}",
+            )
+        else:
+            yield met(
+                f"活动室 {w.room_id} 窗台 {w.sill_height_m:g} m",
+                f"activity room {w.room_id}: sill {w.sill_height_m:g} m",
+                f"{path}.sill_height_m",
+                measured=w.sill_height_m,
+                required=f"<= {top:g}",
+            )
+    if not found:
+        activity = [i for i, r in enumerate(f.rooms or []) if r.type in types]
+        if activity:
+            yield unknown(
+                "未记录活动室的窗户", "the windows of the activity rooms are not recorded", "$.safety.windows"
+            )
+        elif f.rooms is None:
+            yield unknown("未提供房间信息", "no rooms given", "$.rooms")
+        else:
+            yield not_applicable("没有活动室", "no activity rooms", "$.rooms")
 
 
 def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -482,6 +640,9 @@ def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     }
     if not f.classes:
         yield unknown("未提供班级信息", "no classes given", "$.classes")
+        return
+    if not any(str(c.type) in tables for c in f.classes):
+        yield not_applicable("没有托育班级（幼儿园班按幼儿园规定）", "no nursery classes", "$.classes")
         return
     if f.rooms is None:
         yield unknown("未提供房间信息", "no rooms given", "$.rooms")
@@ -528,6 +689,8 @@ def _area_check(
 ) -> Check:
     chosen = [(i, r) for i, r in rooms if str(r.type) in types]
     label_zh = ROOM_ZH.get(RoomType(label), label)
+    if label == "storage" and name == CLASS_ZH[ClassType.older]:
+        label_zh = "衣帽储藏间"  # the kindergarten unit's room (table 4.3.3)
     if not chosen:
         return unmet(
             f"{name} {class_id} 缺少{label_zh}（应 ≥ {minimum:g} m²）",
@@ -790,6 +953,13 @@ def own_exits_low_rise(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     if b is None or b.standalone is None:
         yield unknown("建筑是否独立未知", "standalone not given", "$.building.standalone")
         return
+    if not b.standalone and b.high_rise is None:
+        yield unknown(
+            "未说明所在建筑是否为高层建筑",
+            "not stated whether the building is high-rise",
+            "$.building.high_rise",
+        )
+        return
     if b.standalone or b.high_rise:
         yield not_applicable(
             "独立建筑或高层建筑（另有强制规定）",
@@ -851,6 +1021,9 @@ PREDICATES = {
     "stair_steps": stair_steps,
     "stair_dimensions": stair_dimensions,
     "room_areas": room_areas,
+    "stair_handrails": stair_handrails,
+    "window_screens": window_screens,
+    "window_sills": window_sills,
     "outdoor_per_child": outdoor_per_child,
     "winter_sunlight": winter_sunlight,
     "design_class_sizes": design_class_sizes,

@@ -10,7 +10,8 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 
 from ..record import Certificate, Document, Facility, StaffRole, TrainingKind
-from .base import Check, Context, Params, met, not_applicable, recent, unknown, unmet
+from .base import Check, Context, Params, met, not_applicable, recent, unknown, unmet, valid_on
+from .setup import guard_on_duty
 
 
 def _document(
@@ -178,7 +179,14 @@ def filing_documents(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
 def filing_changes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Changed particulars (name, address, director, capacity) re-filed."""
     filing = f.filing
-    if filing is None or not filing.filed:
+    if filing is None or filing.filed is None:
+        yield unknown(
+            "未说明是否已备案，无法判断是否需要变更备案",
+            "not stated whether the facility is filed: re-filing cannot be judged",
+            "$.filing.filed",
+        )
+        return
+    if not filing.filed:
         yield not_applicable(
             "未备案，变更备案不适用（见备案条款）",
             "not filed: re-filing does not apply (see the filing article)",
@@ -226,7 +234,14 @@ def filing_changes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
 
 def closing_procedure(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """On ending service: filing cancelled (children and staff settled)."""
-    if f.status is None or f.status == "operating":
+    if f.status is None:
+        yield unknown(
+            "未说明机构运营状态（运营/终止服务），无法判断是否须注销备案",
+            "operating status not given: whether the filing must be cancelled cannot be judged",
+            "$.status",
+        )
+        return
+    if f.status == "operating":
         yield not_applicable(
             "机构正常运营，终止服务条款不适用", "facility operating: closing rules do not apply", "$.status"
         )
@@ -396,6 +411,23 @@ def practice(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             yield met(f"已建立“{label_zh}”", f"'{label_en}' in place", f"{path}.in_place", measured=True)
 
 
+ITEM_ZH = {
+    # emergency plans (管理规范第三十一条)
+    "natural_disaster": "自然灾害",
+    "infectious_disease": "传染病",
+    "food_poisoning": "食物中毒",
+    "stampede": "踩踏",
+    "fire": "火灾",
+    "violence": "暴力",
+    # disclosed items (管理规范第十五条)
+    "fees": "收费项目和标准",
+    "care": "保育照护",
+    "meals": "膳食营养",
+    "health": "卫生保健",
+    "safety": "安全保卫",
+}
+
+
 def _all_present(
     given: Sequence[object] | None,
     required: list[str],
@@ -412,7 +444,7 @@ def _all_present(
     missing = [x for x in required if x not in have]
     if missing:
         return unmet(
-            f"缺少以下{what_zh}：{', '.join(missing)}",
+            f"缺少以下{what_zh}：{'、'.join(ITEM_ZH.get(x, x) for x in missing)}",
             f"missing {what_en}: {', '.join(missing)}",
             path,
             measured=have,
@@ -422,47 +454,71 @@ def _all_present(
 
 
 def public_disclosure(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
-    """Fees, care, meals, health care and safety disclosed to the public."""
+    """Fees, care, meals, health care and safety disclosed; the meals item only where meals are served."""
+    items = [str(x) for x in p["items"]]
+    meal_items = {str(x) for x in p.get("meal_items", [])}
+    serves = f.meals.serves_meals if f.meals else None
+    given = f.operations.public_disclosure if f.operations else None
+    path = "$.operations.public_disclosure"
+    if given is None:
+        yield unknown("未提供公示信息情况", "disclosed items not given", path, required=items)
+        return
+    have = {str(i) for i in given}
     yield _all_present(
-        f.operations.public_disclosure if f.operations else None,
-        [str(x) for x in p["items"]],
-        "$.operations.public_disclosure",
+        given,
+        [x for x in items if x not in meal_items],
+        path,
         "公示信息",
         "disclosed items",
-        "收费、保育、膳食、保健、安全等信息均已公示",
-        "all required information disclosed",
+        "收费、保育、卫生保健、安全等信息均已公示",
+        "fees, care, health care and safety disclosed",
     )
+    for item in sorted(meal_items):
+        if item in have:
+            yield met("已公示膳食营养信息", f"{item} disclosed", path, measured=sorted(have))
+        elif serves is None:
+            yield unknown(
+                "未公示膳食营养信息，且未说明是否提供餐食（提供餐食的才须公示）",
+                "meals not disclosed and not stated whether meals are served (required only then)",
+                path,
+                "$.meals.serves_meals",
+                required=item,
+            )
+        elif serves:
+            yield unmet(
+                "提供餐食但未公示膳食营养信息",
+                "meals are served but not disclosed",
+                path,
+                "$.meals.serves_meals",
+                measured=sorted(have),
+                required=item,
+            )
+        else:
+            yield not_applicable(
+                "不提供餐食，膳食营养信息无需公示",
+                "no meals served: nothing to disclose about meals",
+                "$.meals.serves_meals",
+            )
 
 
 def meals_only(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
-    """Meal requirements (``$.meals.*`` flags), applicable only when meals are served."""
-    serves = f.meals.serves_meals if f.meals else None
+    """Meal requirements (``$.meals.*`` flags in ``facts``) where meals are served; ``facts_always`` everywhere."""
+    meals = f.meals
+    for key in p.get("facts_always", []):
+        yield _meal_flag(meals, key, str(p["labels_zh"][key]), served=False)
+    serves = meals.serves_meals if meals else None
     if serves is None:
         yield unknown("未说明是否提供餐食", "not stated whether meals are served", "$.meals.serves_meals")
         return
     if not serves:
         yield not_applicable(
-            "不提供餐食，本条不适用", "no meals served: not applicable", "$.meals.serves_meals"
+            "不提供餐食，膳食部分不适用",
+            "no meals served: the meal requirements do not apply",
+            "$.meals.serves_meals",
         )
         return
-    meals = f.meals
-    assert meals is not None
     for key in p["facts"]:
-        value = getattr(meals, key)
-        label_zh = str(p["labels_zh"][key])
-        path = f"$.meals.{key}"
-        if value is None:
-            yield unknown(f"未说明{label_zh}", f"{key} not stated", path, required=True)
-        elif not value:
-            yield unmet(
-                f"提供餐食但未做到：{label_zh}",
-                f"meals served without {key.replace('_', ' ')}",
-                path,
-                measured=False,
-                required=True,
-            )
-        else:
-            yield met(f"{label_zh}：已做到", f"{key}: yes", path)
+        yield _meal_flag(meals, key, str(p["labels_zh"][key]), served=True)
     if p.get("food_licence"):
         docs = f.documents
         yield _document(
@@ -472,6 +528,22 @@ def meals_only(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             "food business licence",
             ctx.as_of,
         )
+
+
+def _meal_flag(meals: object, key: str, label_zh: str, *, served: bool) -> Check:
+    value = getattr(meals, key) if meals is not None else None
+    path = f"$.meals.{key}"
+    if value is None:
+        return unknown(f"未说明{label_zh}", f"{key} not stated", path, required=True)
+    if not value:
+        return unmet(
+            f"{'提供餐食但' if served else ''}未做到：{label_zh}",
+            f"{'meals served without' if served else 'not ensured:'} {key.replace('_', ' ')}",
+            path,
+            measured=False,
+            required=True,
+        )
+    return met(f"{label_zh}：已做到", f"{key}: yes", path)
 
 
 def outdoor_time(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -522,9 +594,10 @@ def no_maltreatment(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
 
 
 def health_care_system(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
-    """Health-care system in place and a health observation room of at least ``observation_room_min_m2``."""
+    """Health-care system in place; an observation room of ``observation_room_min_m2`` with ``observation_beds_min`` beds."""
     yield from practice(f, {"practices": ["health_care"], "labels_zh": {"health_care": "卫生保健制度"}}, ctx)
     minimum = float(p["observation_room_min_m2"])
+    beds_min = int(p["observation_beds_min"])
     if f.rooms is None:
         yield unknown(
             "未提供房间信息，无法核对保健观察室",
@@ -559,6 +632,32 @@ def health_care_system(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             measured=room.area_m2,
             required=f">= {minimum:g}",
         )
+    beds = [(j, r.beds) for j, r in rooms]
+    bed_paths = [f"$.rooms[{j}].beds" for j, _ in beds]
+    total = sum(b for _, b in beds if b is not None)
+    if total >= beds_min:
+        yield met(
+            f"保健观察室有儿童观察床 {total} 张",
+            f"{total} observation bed(s) in the health observation room",
+            *bed_paths,
+            measured=total,
+            required=f">= {beds_min}",
+        )
+    elif any(b is None for _, b in beds):
+        yield unknown(
+            "保健观察室儿童观察床数未提供",
+            "number of observation beds not given",
+            *bed_paths,
+            required=f">= {beds_min}",
+        )
+    else:
+        yield unmet(
+            f"保健观察室应至少设 {beds_min} 张儿童观察床，现有 {total} 张",
+            f"the health observation room needs at least {beds_min} observation bed(s); {total} found",
+            *bed_paths,
+            measured=total,
+            required=f">= {beds_min}",
+        )
 
 
 def staff_health_checks(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -591,13 +690,28 @@ def staff_health_checks(f: Facility, p: Params, ctx: Context) -> Iterator[Check]
             f"{s.id} 最近一次健康检查",
             f"{s.id}'s last health check",
         )
-        if hc is not None and hc.passed is False:
+        if hc is None or hc.passed is None:
+            yield unknown(
+                f"{s.id} 健康检查结论未提供",
+                f"{s.id}: health check result not given",
+                f"{base}.passed",
+                required=True,
+            )
+        elif hc.passed is False:
             yield unmet(
                 f"{s.id} 健康检查不合格，应离岗治疗",
                 f"{s.id} failed the health check and must leave work until cured",
                 f"{base}.passed",
                 measured=False,
                 required=True,
+            )
+        if hc is not None and hc.mental_illness_history:
+            yield unmet(
+                f"{s.id} 有精神病史，不得从事托育工作（《托儿所幼儿园卫生保健管理办法》第十四条）",
+                f"{s.id} has a history of mental illness and may not work in childcare (order 76, art. 14)",
+                f"{base}.mental_illness_history",
+                measured=True,
+                required=False,
             )
 
 
@@ -608,12 +722,7 @@ def safety_responsibility(f: Facility, p: Params, ctx: Context) -> Iterator[Chec
         {"practices": ["safety_management"], "labels_zh": {"safety_management": "安全管理与隐患排查制度"}},
         ctx,
     )
-    if f.staff is None:
-        yield unknown("未提供人员名单，无法核对安保人员", "no staff list: security staff unknown", "$.staff")
-    elif any(s.role == StaffRole.security for s in f.staff):
-        yield met("配备了安保人员", "security staff present", "$.staff")
-    else:
-        yield unmet("未配备安保人员", "no security staff", "$.staff", measured=0, required=">= 1")
+    yield from guard_on_duty(f)  # one scope with 设置标准第二十一条
     equipment = f.safety.security_equipment if f.safety else None
     if equipment is None:
         yield unknown(
@@ -634,7 +743,7 @@ def safety_responsibility(f: Facility, p: Params, ctx: Context) -> Iterator[Chec
 
 
 def emergency_preparedness(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
-    """Emergency plans for every required hazard, a recent drill, and a named fire-safety manager."""
+    """Emergency plans for every required hazard, a recent drill, maintained fire equipment and a named fire-safety manager."""
     yield _all_present(
         f.operations.emergency_plans if f.operations else None,
         [str(x) for x in p["plans"]],
@@ -653,6 +762,15 @@ def emergency_preparedness(f: Facility, p: Params, ctx: Context) -> Iterator[Che
         "最近一次应急演练",
         "last emergency drill",
     )
+    yield from practice(
+        f,
+        {
+            "practices": ["fire_equipment_maintenance"],
+            "labels_zh": {"fire_equipment_maintenance": "消防设施维护管理"},
+            "max_age_days": p["maintenance_max_age_days"],
+        },
+        ctx,
+    )
     manager = f.operations.fire_safety_manager if f.operations else None
     if manager is None:
         yield unknown(
@@ -670,7 +788,7 @@ def emergency_preparedness(f: Facility, p: Params, ctx: Context) -> Iterator[Che
 
 
 def video_monitoring(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
-    """Surveillance and alarm armed 24 h, covering all child areas, recordings kept ≥ 90 days."""
+    """Surveillance and alarm armed 24 h (alarm connected), covering all child areas, recordings kept ≥ 90 days."""
     m = f.operations.monitoring if f.operations else None
     base = "$.operations.monitoring"
     hours, days = float(p["hours_per_day"]), int(p["retention_days_min"])
@@ -700,6 +818,23 @@ def video_monitoring(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             measured=m.hours_per_day,
             required=f">= {hours:g}",
         )
+    if m.alarm_connected is None:
+        yield unknown(
+            "未说明是否安装报警系统并设防",
+            "not stated whether an alarm system is installed and armed",
+            f"{base}.alarm_connected",
+            required=True,
+        )
+    elif not m.alarm_connected:
+        yield unmet(
+            "未安装报警系统或报警未设防",
+            "no alarm system, or the alarm is not armed",
+            f"{base}.alarm_connected",
+            measured=False,
+            required=True,
+        )
+    else:
+        yield met("报警系统已设防", "alarm system armed", f"{base}.alarm_connected")
     if m.covers_all_child_areas is None:
         yield unknown(
             "未说明监控是否覆盖全部婴幼儿活动区域",
@@ -810,8 +945,31 @@ def staff_each(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             yield met(f"{s.id} 有{what_zh}", f"{s.id} has {what_en}", path)
 
 
-def _holds(certs: list[Certificate] | None, kinds: set[str]) -> bool:
-    return any(str(c.kind) in kinds for c in certs or [])
+def abuse_prevention(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
+    """Ethics education and zero tolerance of abuse in place; every employee's criminal record checked."""
+    yield from practice(
+        f,
+        {
+            "practices": ["abuse_prevention"],
+            "labels_zh": {"abuse_prevention": "法治和职业道德教育、虐童零容忍及责任追究制度"},
+        },
+        ctx,
+    )
+    if p["criminal_record_check"]:
+        yield from staff_each(
+            f,
+            {
+                "fact": "criminal_record_check",
+                "what_zh": "入职无犯罪记录查询（《未成年人保护法》第六十二条）",
+                "what_en": "criminal-record check on hiring (Minors Protection Law, art. 62)",
+            },
+            ctx,
+        )
+
+
+def _holds(certs: list[Certificate] | None, kinds: set[str], as_of: date | None = None) -> bool:
+    """A certificate of one of ``kinds`` that has not expired (valid through its ``valid_until`` day)."""
+    return any(str(c.kind) in kinds and valid_on(c.valid_until, as_of) for c in certs or [])
 
 
 def carer_certificates(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -830,7 +988,7 @@ def carer_certificates(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             "部分保育人员证书情况未提供", "some carers' certificates not given", f"$.staff[{i}].certificates"
         )
         return
-    holders = [i for i, s in carers if _holds(s.certificates, kinds)]
+    holders = [i for i, s in carers if _holds(s.certificates, kinds, ctx.as_of)]
     share = len(holders) / len(carers)
     minimum = float(p["min_share"])
     missing = [f"$.staff[{i}].certificates" for i, s in carers if i not in holders]
@@ -916,6 +1074,7 @@ PREDICATES = {
     "video_monitoring": video_monitoring,
     "safety_training": safety_training,
     "staff_each": staff_each,
+    "abuse_prevention": abuse_prevention,
     "carer_certificates": carer_certificates,
     "annual_plan_and_report": annual_plan_and_report,
 }

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from ..problems import Text
 from ..record import Attestation, ClassType, Education, Facility, StaffRole, Tenure, TrainingKind
-from .base import Check, Context, Params, Status, met, not_applicable, unknown, unmet
+from .base import Check, Context, Params, Status, anniversary, met, not_applicable, unknown, unmet, valid_on
 
 CLASS_ZH = {
     ClassType.infant: "乳儿班",
@@ -32,15 +32,16 @@ EDUCATION_ZH = {
 }
 
 
-def _add_years(start: date, years: int) -> date:
-    try:
-        return start.replace(year=start.year + years)
-    except ValueError:  # 29 February
-        return start.replace(year=start.year + years, day=28)
+def last_day_of_years(start: date, years: int) -> date:
+    """The last day of a period of ``years`` years that begins on (and includes) ``start``.
+
+    Periods are inclusive of both ends: a lease from 2024-01-01 to 2026-12-31 lasts three years.
+    """
+    return anniversary(start, years) - timedelta(days=1)
 
 
 def premises_tenure(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
-    """Premises owned (or provided free), or leased for at least ``lease_years_min`` years."""
+    """Premises owned (or provided free), or leased for at least ``lease_years_min`` years (both end days included)."""
     years = int(p["lease_years_min"])
     pr = f.premises
     if pr is None or pr.tenure is None:
@@ -63,39 +64,42 @@ def premises_tenure(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             required=f">= {years} years",
         )
         return
-    needed_end = _add_years(pr.lease_start, years)
+    needed_end = last_day_of_years(pr.lease_start, years)
     paths = ("$.premises.lease_start", "$.premises.lease_end")
-    lease_days = (pr.lease_end - pr.lease_start).days
+    lease_days = (pr.lease_end - pr.lease_start).days + 1  # both the first and the last day count
     if pr.lease_end < needed_end:
         yield unmet(
-            f"租期 {pr.lease_start}—{pr.lease_end} 不足 {years} 年；请续签至 {needed_end} 或以后",
-            f"lease {pr.lease_start} to {pr.lease_end} is shorter than {years} years; extend it to {needed_end} or later",
+            f"租期 {pr.lease_start}—{pr.lease_end}（含首尾两日共 {lease_days} 天）不足 {years} 年；请续签至 {needed_end} 或以后",
+            f"lease {pr.lease_start} to {pr.lease_end} ({lease_days} days, both ends included) is shorter than "
+            f"{years} years; extend it to {needed_end} or later",
             *paths,
             measured=f"{lease_days} days",
-            required=f">= {years} years",
+            required=f">= {years} years (to {needed_end})",
         )
         return
     note_zh = note_en = ""
     if ctx.as_of is not None:
-        remaining = (pr.lease_end - ctx.as_of).days
-        if remaining < 0:
+        if pr.lease_end < ctx.as_of:
             yield unmet(
                 f"租赁已于 {pr.lease_end} 到期",
                 f"the lease expired on {pr.lease_end}",
                 "$.premises.lease_end",
-                measured=f"{remaining} days remaining",
-                required="a lease in force",
+                measured=f"ended {pr.lease_end}",
+                required=f"a lease in force on {ctx.as_of}",
             )
             return
+        remaining = (pr.lease_end - ctx.as_of).days + 1  # the reference date and the end date count
         if remaining < int(p["warn_remaining_days"]):
-            note_zh = f"；注意：剩余租期仅 {remaining} 天，请及时续租"
-            note_en = f"; note: only {remaining} days of the lease remain — renew it in time"
+            note_zh = f"；注意：剩余租期仅 {remaining} 天（含到期日），请及时续租"
+            note_en = (
+                f"; note: only {remaining} days of the lease remain (end date included) — renew it in time"
+            )
     yield met(
         f"租期 {pr.lease_start}—{pr.lease_end}，不少于 {years} 年{note_zh}",
         f"lease {pr.lease_start} to {pr.lease_end}, at least {years} years{note_en}",
         *paths,
         measured=f"{lease_days} days",
-        required=f">= {years} years",
+        required=f">= {years} years (to {needed_end})",
     )
 
 
@@ -283,8 +287,14 @@ def outdoor_area(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             "uses a nearby safe public space",
             "$.outdoor.uses_public_space",
         )
-    elif o.area_m2 is None and o.uses_public_space is None:
+    elif o.area_m2 is None:  # no public space used (or not stated): the own area decides
         yield unknown("未提供室外场地面积", "outdoor area not given", "$.outdoor.area_m2")
+    elif o.uses_public_space is None:
+        yield unknown(
+            "没有自有室外场地，且未说明是否利用附近公共场地",
+            "no own outdoor area, and not stated whether a nearby public space is used",
+            "$.outdoor.uses_public_space",
+        )
     else:
         yield unmet(
             "没有室外活动场地，也未利用附近公共场地",
@@ -309,15 +319,17 @@ def outdoor_area(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
 
 
 def safety_installations(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
-    """Guard rails, window guards, doors and stairs per JGJ 39, plus protective and security equipment."""
+    """The JGJ 39 protection clauses in ``design_rules``, plus the ``equipment`` items (project check items)."""
     yield from _related(ctx, list(p["design_rules"]), "安全防护设施", "the safety installations")
     s = f.safety
-    for key, zh, en in (
-        ("anti_pinch_doors", "防夹手门", "anti-pinch doors"),
-        ("corner_protection", "防撞护角", "corner protection"),
-        ("security_equipment", "安防设备", "security equipment"),
-    ):
-        value = getattr(s, key) if s else None
+    labels = {
+        "anti_pinch_doors": ("防夹手门", "anti-pinch doors"),
+        "corner_protection": ("防撞护角", "corner protection"),
+        "security_equipment": ("安防设备", "security equipment"),
+    }
+    for key in [str(k) for k in p["equipment"]]:
+        zh, en = labels.get(key, (key, key.replace("_", " ")))
+        value = getattr(s, key, None) if s else None
         path = f"$.safety.{key}"
         if value is None:
             yield unknown(f"未说明是否配备{zh}", f"not stated whether there is {en}", path)
@@ -325,6 +337,46 @@ def safety_installations(f: Facility, p: Params, ctx: Context) -> Iterator[Check
             yield met(f"已配备{zh}", f"{en} present", path)
         else:
             yield unmet(f"未配备{zh}", f"no {en}", path, measured=False, required=True)
+
+
+def _functions_staffed(f: Facility, functions: dict[str, str]) -> Iterator[Check]:
+    """First sentence of art. 18: management, care, health and security functions are staffed.
+
+    The security function has the scope of art. 21 (independently set-up facilities only), so the
+    articles never disagree about the same guard.
+    """
+    staff = f.staff or []
+    for role, label in functions.items():
+        holders = [i for i, s in enumerate(staff) if str(s.role) == role]
+        if role == StaffRole.security and f.operator_type != "independent":
+            if f.operator_type is None:
+                yield unknown(
+                    f"机构类型未知，无法判断是否须配置{label}",
+                    f"operator type not given: whether {role} staff are required is undetermined",
+                    "$.operator_type",
+                )
+            else:
+                yield not_applicable(
+                    f"非独立设置的机构，{label}由举办单位承担",
+                    f"not independently set up: the host provides {role}",
+                    "$.operator_type",
+                )
+        elif holders:
+            yield met(
+                f"已配置{label} {len(holders)} 名",
+                f"{len(holders)} staff for {role}",
+                *(f"$.staff[{i}].role" for i in holders),
+                measured=len(holders),
+                required=">= 1",
+            )
+        else:
+            yield unmet(
+                f"未配置{label}",
+                f"no staff for {role}",
+                "$.staff",
+                measured=0,
+                required=">= 1",
+            )
 
 
 def _has_training(trainings: object, kind: TrainingKind) -> bool:
@@ -336,11 +388,10 @@ def staff_qualifications(f: Facility, p: Params, ctx: Context) -> Iterator[Check
     if f.staff is None:
         yield unknown("未提供人员名单", "no staff list given", "$.staff")
         return
+    yield from _functions_staffed(f, {str(k): str(v) for k, v in p["functions"].items()})
     min_edu = Education(p["director_min_education"])
     min_years = float(p["director_min_management_years"])
     directors = [(i, s) for i, s in enumerate(f.staff) if s.role == StaffRole.director]
-    if not directors:
-        yield unmet("没有机构负责人", "no director among the staff", "$.staff", required="a director")
     for i, d in directors:
         base = f"$.staff[{i}]"
         if d.education is None:
@@ -449,7 +500,7 @@ def staff_qualifications(f: Facility, p: Params, ctx: Context) -> Iterator[Check
                     f"security guard {s.id}: certificates not given",
                     f"{base}.certificates",
                 )
-            elif any(c.kind == "security_guard" for c in certs):
+            elif any(c.kind == "security_guard" and valid_on(c.valid_until, ctx.as_of) for c in certs):
                 yield met(
                     f"保安 {s.id} 持保安员证",
                     f"security guard {s.id} holds a 保安员证",
@@ -457,7 +508,7 @@ def staff_qualifications(f: Facility, p: Params, ctx: Context) -> Iterator[Check
                 )
             else:
                 yield unmet(
-                    f"保安 {s.id} 未持公安机关颁发的保安员证",
+                    f"保安 {s.id} 未持有效的公安机关颁发的保安员证",
                     f"security guard {s.id} holds no 保安员证",
                     f"{base}.certificates",
                     required="security_guard certificate",
@@ -570,7 +621,7 @@ def class_sizes(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                     measured=f"{c.min_age_months}-{c.max_age_months}",
                     required=f"{low}-{high}",
                 )
-        if c.shares_unit_with:
+        if c.shares_unit_with and p.get("own_unit_required", True):
             yield unmet(
                 f"{name_zh} {c.id} 与 {', '.join(c.shares_unit_with)} 共用生活单元；每班应有独立生活单元",
                 f"class {c.id} shares its living unit with {', '.join(c.shares_unit_with)}; each class needs its own",
@@ -609,7 +660,11 @@ def carer_ratio(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                 )
                 continue
             else:
-                band = "infant" if c.min_age_months < 12 else "toddler" if c.min_age_months < 24 else "older"
+                # 以上/以下 include the number, so 12 and 24 months lie in two bands: the younger
+                # band's (stricter) ratio applies at a shared boundary
+                band = (
+                    "infant" if c.min_age_months <= 12 else "toddler" if c.min_age_months <= 24 else "older"
+                )
                 ratio = ratios[band]
                 basis_zh = f"按最小月龄所属班型（{CLASS_ZH[ClassType(band)]}）"
                 basis_en = f"the youngest child's band ({band})"
@@ -661,7 +716,15 @@ def health_cook_security(f: Facility, p: Params, ctx: Context) -> Iterator[Check
         )
     elif total >= threshold:
         full = [s for s in health if s.employment == "full_time"]
-        if full:
+        undecided = [i for i, s in enumerate(f.staff) if s.role == StaffRole.health and s.employment is None]
+        if not full and undecided:
+            yield unknown(
+                f"收托 {total} 人（≥{threshold}），保健人员是否专职未说明",
+                f"{total} children (>= {threshold}): whether the health staff are full-time is not stated",
+                *(f"$.staff[{i}].employment" for i in undecided),
+                required=">= 1 full-time",
+            )
+        elif full:
             yield met(
                 f"收托 {total} 人，有专职保健人员 {len(full)} 名",
                 f"{total} children, {len(full)} full-time health staff",
@@ -722,34 +785,65 @@ def health_cook_security(f: Facility, p: Params, ctx: Context) -> Iterator[Check
         yield not_applicable(
             "不提供餐食，无需炊事人员", "no meals served: no cook needed", "$.meals.serves_meals"
         )
+    yield from guard_on_duty(f)
+
+
+def guard_on_duty(f: Facility) -> Iterator[Check]:
+    """The security-guard duty, with one scope for every article that speaks of it (SET-21, MGT-29).
+
+    设置标准第二十一条: an *independently set-up* facility has at least one guard on duty. A nursery
+    inside an employer's, a community's or a kindergarten's premises relies on the host's security,
+    so the duty does not apply to it; an unknown operator type leaves it unknown.
+    """
     if f.operator_type is None:
         yield unknown(
-            "机构类型未知，无法判断是否须配保安",
-            "operator type not given: guard requirement undetermined",
+            "机构类型（举办方式）未知，无法判断是否须配保安在岗",
+            "operator type not given: whether a guard must be on duty is undetermined",
+            "$.operator_type",
+            required=">= 1 guard on duty if independent",
+        )
+        return
+    if f.operator_type != "independent":
+        yield not_applicable(
+            "非独立设置的机构（依托举办单位的安全保卫），保安在岗要求不适用",
+            "not an independently set-up facility (the host's security applies): no own guard required",
             "$.operator_type",
         )
-    elif f.operator_type == "independent":
-        guards = [s for s in f.staff if s.role == StaffRole.security and s.on_duty is not False]
-        if guards:
-            yield met(
-                f"独立设置的机构，有保安 {len(guards)} 名在岗",
-                f"independent facility with {len(guards)} guard(s) on duty",
-                "$.staff",
-                measured=len(guards),
-                required=">= 1",
-            )
-        else:
-            yield unmet(
-                "独立设置的机构应至少有 1 名保安在岗",
-                "an independent facility must have at least one security guard on duty",
-                "$.operator_type",
-                "$.staff",
-                measured=0,
-                required=">= 1",
-            )
+        return
+    if f.staff is None:
+        yield unknown(
+            "独立设置的机构，未提供人员名单，无法核对保安在岗",
+            "independent facility without a staff list: guard on duty unknown",
+            "$.staff",
+            required=">= 1",
+        )
+        return
+    guards = [(i, s) for i, s in enumerate(f.staff) if s.role == StaffRole.security]
+    on_duty = [i for i, s in guards if s.on_duty is True]
+    undecided = [i for i, s in guards if s.on_duty is None]
+    if on_duty:
+        yield met(
+            f"独立设置的机构，有保安 {len(on_duty)} 名在岗",
+            f"independent facility with {len(on_duty)} guard(s) on duty",
+            *(f"$.staff[{i}].on_duty" for i in on_duty),
+            measured=len(on_duty),
+            required=">= 1",
+        )
+    elif undecided:
+        yield unknown(
+            "独立设置的机构，保安是否在岗未说明",
+            "independent facility: whether its guards are on duty is not stated",
+            *(f"$.staff[{i}].on_duty" for i in undecided),
+            required=">= 1",
+        )
     else:
-        yield not_applicable(
-            "非独立设置的机构，保安要求不适用本条", "not an independently set-up facility", "$.operator_type"
+        yield unmet(
+            "独立设置的机构应至少有 1 名保安在岗",
+            "an independent facility must have at least one security guard on duty",
+            "$.operator_type",
+            "$.staff",
+            measured=0,
+            required=">= 1",
         )
 
 
