@@ -20,7 +20,7 @@ from __future__ import annotations
 import codecs
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -33,6 +33,8 @@ MAX_DEPTH = 32
 MAX_RECORDS_PER_DOCUMENT = 100_000
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")  # read by facility_check.workbook
+RECORD_SUFFIXES = (".json", *JSONL_SUFFIXES, *WORKBOOK_SUFFIXES)  # what a directory contributes
 
 
 @dataclass
@@ -44,6 +46,8 @@ class RawRecord:
     line: int | None = None
     warnings: list[Problem] = field(default_factory=list)
     text: str | None = None  # the record's own JSON text, when it has one (a file, a line)
+    # a workbook record: gives the validator's problems their sheet and cell
+    locate: Callable[[list[Problem]], list[Problem]] | None = None
 
 
 @dataclass
@@ -396,7 +400,7 @@ def plan_units(names: list[str], chunk_bytes: int = 4 * 1024 * 1024) -> list[Uni
             units.append(Unit(name))
         elif path.is_dir():
             children = sorted(
-                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".json", *JSONL_SUFFIXES)
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RECORD_SUFFIXES
             )
             units.extend(plan_units([str(c) for c in children], chunk_bytes) if children else [Unit(name)])
         elif path.suffix.lower() in JSONL_SUFFIXES and path.stat().st_size > chunk_bytes:
@@ -447,9 +451,7 @@ def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
 
     path = Path(name)
     if path.is_dir():
-        children = sorted(
-            p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".json", *JSONL_SUFFIXES)
-        )
+        children = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in RECORD_SUFFIXES)
         if not children:
             yield LoadFailure(
                 name,
@@ -457,8 +459,8 @@ def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
                     _problem(
                         name,
                         "input.empty_dir",
-                        "目录中没有 .json 或 .jsonl 文件",
-                        "directory has no .json or .jsonl file",
+                        "目录中没有 .json、.jsonl 或 .xlsx 文件",
+                        "directory has no .json, .jsonl or .xlsx file",
                     )
                 ],
             )
@@ -501,6 +503,15 @@ def iter_bytes(data: bytes, source: str, *, sniff_jsonl: bool = True) -> Iterato
     """
     if len(data) > MAX_DOCUMENT_BYTES:
         yield LoadFailure(source, [_too_large(source)])
+        return
+    from . import workbook
+
+    if source.lower().endswith(WORKBOOK_SUFFIXES) or workbook.looks_like_workbook(data):
+        yield from workbook.read_workbook(data, source)
+        return
+    refused = workbook.refused_problem(source, data)
+    if refused is not None:
+        yield LoadFailure(source, [refused])
         return
     if source.lower().endswith(JSONL_SUFFIXES):
         yield from _iter_jsonl(data.splitlines(keepends=True), source)
