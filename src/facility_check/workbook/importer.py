@@ -69,13 +69,20 @@ class Derived:
     # -- staff roster cells ---------------------------------------------------------------
 
     def cell(
-        self, draft: Draft, grid: Grid, row: int, column: int, special: str, item: dict[str, Any], path: str
+        self,
+        draft: Draft,
+        grid: Grid,
+        row: int,
+        column: int,
+        special: str,
+        item: dict[str, Any],
+        path: str,
+        title: str | None,
     ) -> None:
         from .reader import coord
 
         raw = grid.value(row, column)
         where = coord(row, column)
-        title = str(grid.value(0, column) or "").strip() or None
         if special == "@certificates":
             self._certificates(draft, grid, where, title, raw, item, path)
         elif special == "@certificate_number":

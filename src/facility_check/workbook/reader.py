@@ -166,8 +166,10 @@ def _open(data: bytes, source: str) -> Book:
             rows = sheet.to_python(skip_empty_area=False)
             grid = Grid(meta.name, rows, hidden=str(meta.visible) != str(calamine.SheetVisibleEnum.Visible))
             merged = sheet.merged_cell_ranges or []
+            _fill_merged(grid, merged)
+            # a title row or a grouped header above the table is not data: no warning for it
+            merged = [m for m in merged if not (m[0][0] == m[1][0] and m[0][0] < HEADER_SCAN_ROWS)]
             if merged:
-                _fill_merged(grid, merged)
                 first = merged[0]
                 notices.append(
                     _problem(
@@ -805,7 +807,8 @@ def read_list_sheet(
         for column, leaf in columns:
             read_cell(draft, grid, row, column, leaf, item, item_path)
         for column, special in specials:
-            derived.cell(draft, grid, row, column, special, item, item_path)
+            title = str(grid.value(header.row, column) or "").strip() or None
+            derived.cell(draft, grid, row, column, special, item, item_path, title)
     if generate_ids:
         loose.append(
             _problem(
