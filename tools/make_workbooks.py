@@ -123,7 +123,7 @@ def rosters(record: dict) -> bytes:
                 "女" if n % 4 else "男",
                 date(1980 + n, 1 + n % 12, 1 + n),
                 ROLE[person["role"]],
-                EDUCATION.get(person.get("education", ""), None),
+                EDUCATION.get(person.get("education", "")),
                 "、".join(CERTIFICATE[c["kind"]] for c in certs)
                 if person.get("certificates") is not None
                 else None,
