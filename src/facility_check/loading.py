@@ -506,12 +506,12 @@ def iter_bytes(data: bytes, source: str, *, sniff_jsonl: bool = True) -> Iterato
         return
     from . import workbook
 
+    refused = None if source.lower().endswith(WORKBOOK_SUFFIXES) else workbook.refused_problem(source, data)
+    if refused is not None:  # .xls, .csv, .ods …: a clear message, not a JSON syntax error
+        yield LoadFailure(source, [refused])
+        return
     if source.lower().endswith(WORKBOOK_SUFFIXES) or workbook.looks_like_workbook(data):
         yield from workbook.read_workbook(data, source)
-        return
-    refused = workbook.refused_problem(source, data)
-    if refused is not None:
-        yield LoadFailure(source, [refused])
         return
     if source.lower().endswith(JSONL_SUFFIXES):
         yield from _iter_jsonl(data.splitlines(keepends=True), source)
