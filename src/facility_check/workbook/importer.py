@@ -61,7 +61,7 @@ class Derived:
     """What the rosters say, collected while reading, applied to each record at the end."""
 
     source: str
-    staff_classes: dict[int, list[tuple[str, str, str, int]]] = field(default_factory=dict)
+    staff_classes: dict[int, list[tuple[str, str, str, str]]] = field(default_factory=dict)
     children: dict[int, dict[str, list[_Child]]] = field(default_factory=dict)
     children_sheet_name: dict[int, str] = field(default_factory=dict)
     expiry_noted: set[str] = field(default_factory=set)
@@ -108,7 +108,7 @@ class Derived:
             if not is_blank(raw):
                 text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw).strip()
                 self.staff_classes.setdefault(id(draft), []).append(
-                    (text, str(item.get("role", "")), f"{grid.name}\0{where}", row + 1)
+                    (text, str(item.get("role", "")), f"{grid.name}\0{where}", title or "班级")
                 )
         elif special == "@health_certificate_until":
             value, problem = convert(_DATE_LEAF, raw)
@@ -327,18 +327,18 @@ class Derived:
                         found=typed,
                     )
 
-    def _apply_carers(self, draft: Draft, assignments: list[tuple[str, str, str, int]]) -> None:
+    def _apply_carers(self, draft: Draft, assignments: list[tuple[str, str, str, str]]) -> None:
         classes = draft.data.get("classes")
         known = {c.get("id"): i for i, c in enumerate(classes or []) if isinstance(c, dict)}
         counts: dict[str, int] = {}
-        for class_id, role, place, _row in assignments:
+        for class_id, role, place, header in assignments:
             sheet, cell = place.split("\0")
             if class_id not in known:
                 draft.cell_problem(
                     "$.staff",
                     sheet,
                     cell,
-                    "班级",
+                    header,
                     Text(
                         f"班级 {class_id!r} 不在班级表或幼儿花名册中",
                         f"class {class_id!r} is in neither the classes sheet nor the children roster",

@@ -387,9 +387,17 @@ def _json_path(prefix: str, keys: tuple[str, ...]) -> str:
 
 
 def read_cell(
-    draft: Draft, grid: Grid, row: int, column: int, leaf: Leaf, target: dict[str, Any], prefix: str
+    draft: Draft,
+    grid: Grid,
+    row: int,
+    column: int,
+    leaf: Leaf,
+    target: dict[str, Any],
+    prefix: str,
+    title: str | None = None,
 ) -> None:
-    """Convert one cell and put its value into ``target`` (an item or the record)."""
+    """Convert one cell and put its value into ``target`` (an item or the record); problems are
+    named by ``title`` (the header as the sheet writes it), else the field's title."""
     raw = grid.value(row, column)
     path = _json_path(prefix, leaf.keys)
     where = coord(row, column)
@@ -398,7 +406,7 @@ def read_cell(
             path,
             grid.name,
             where,
-            leaf.title,
+            title or leaf.title,
             Text(
                 "公式没有保存计算结果：请在 Excel 中打开并保存，或改填数值",
                 "a formula without a saved result: open and save the file in Excel, or enter the value",
@@ -408,10 +416,20 @@ def read_cell(
     value, problem = convert(leaf, raw)
     if problem is not None:
         draft.cell_problem(
-            path, grid.name, where, leaf.title, problem.message, error=problem.error, found=raw
+            path,
+            grid.name,
+            where,
+            title or leaf.title,
+            problem.message,
+            error=problem.error,
+            found=raw,
         )
     if value is not MISSING:
         draft.put(target, leaf.keys, value)
+
+
+def _header_text(grid: Grid, row: int, column: int) -> str:
+    return str(grid.value(row, column) or "").strip()
 
 
 def _header_key(text: Any) -> str:
@@ -603,7 +621,7 @@ def facts_roster(grid: Grid, source: str, lay: Layout, *, ledger: bool) -> tuple
     spec = SheetMap(
         grid.name,
         {leaf.dotted: column_letter(c) for c, leaf in columns},
-        {leaf.dotted: leaf.title for c, leaf in columns},
+        {leaf.dotted: _header_text(grid, header.row, c) for c, leaf in columns},
     )
     id_from_uscc = "facility_id" not in spec.columns and "uscc" in spec.columns
     if id_from_uscc:
@@ -617,6 +635,8 @@ def facts_roster(grid: Grid, source: str, lay: Layout, *, ledger: bool) -> tuple
                 sheet=grid.name,
             )
         )
+    if id_from_uscc:
+        spec.columns["facility_id"], spec.titles["facility_id"] = spec.columns["uscc"], spec.titles["uscc"]
     derived = header.column_of("@derived")
     if derived is not None:
         problems.append(
@@ -638,10 +658,9 @@ def facts_roster(grid: Grid, source: str, lay: Layout, *, ledger: bool) -> tuple
         draft = Draft(f"{source}#{len(drafts) + 1}", {})
         draft.locator.places["$"] = Place(spec, row + 1)
         for column, leaf in columns:
-            read_cell(draft, grid, row, column, leaf, draft.data, "$")
+            read_cell(draft, grid, row, column, leaf, draft.data, "$", spec.titles[leaf.dotted])
         if id_from_uscc and isinstance(draft.data.get("uscc"), str):
             draft.data["facility_id"] = draft.data["uscc"]
-            spec.columns.setdefault("facility_id", spec.columns["uscc"])
         drafts.append(draft)
     return drafts, problems
 
@@ -763,7 +782,7 @@ def read_list_sheet(
     spec = SheetMap(
         grid.name,
         {leaf.dotted: column_letter(c) for c, leaf in columns},
-        {leaf.dotted: leaf.title for c, leaf in columns},
+        {leaf.dotted: _header_text(grid, header.row, c) for c, leaf in columns},
     )
     generate_ids = sheet.id_leaf is not None and "id" not in spec.columns and kind is not None
     first_data_col = min((c for c, _ in columns), default=None)
@@ -805,7 +824,7 @@ def read_list_sheet(
         if generate_ids:
             item["id"] = f"S{row + 1:03d}"  # a roster without ids: the row names the person
         for column, leaf in columns:
-            read_cell(draft, grid, row, column, leaf, item, item_path)
+            read_cell(draft, grid, row, column, leaf, item, item_path, spec.titles[leaf.dotted])
         for column, special in specials:
             title = str(grid.value(header.row, column) or "").strip() or None
             derived.cell(draft, grid, row, column, special, item, item_path, title)
