@@ -9,11 +9,12 @@ from __future__ import annotations
 import io
 import json
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -32,6 +33,7 @@ HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 PATH_FONT = Font(color="808080")
 MAX_CELL_CHARS = 32_767  # Excel's limit for one cell
+WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 class WriteError(ValueError):
@@ -78,21 +80,6 @@ def cell_value(leaf: Leaf, value: Any) -> Any:
     return value
 
 
-def _put(ws: Worksheet, row: int, column: int, leaf: Leaf, value: Any) -> None:
-    shown = cell_value(leaf, value)
-    if shown is None:
-        return
-    if isinstance(shown, str):
-        put_text(ws, row, column, shown)
-        if "\n" in shown:
-            ws.cell(row=row, column=column).alignment = Alignment(wrap_text=True, vertical="top")
-        return
-    cell = ws.cell(row=row, column=column)
-    cell.value = shown
-    if isinstance(shown, date):
-        cell.number_format = DATE_FORMAT
-
-
 def _get(data: Any, keys: Sequence[str]) -> Any:
     for key in keys:
         if not isinstance(data, dict):
@@ -128,7 +115,7 @@ def guide_text(leaf: Leaf) -> str:
 
 
 def _validation(leaf: Leaf) -> DataValidation | None:
-    """The drop-down or type check of a field's cells."""
+    """The drop-down or type check of a field's cells (Excel refuses other entries)."""
     if leaf.kind == "bool":
         choices = [TRUE_WORD, FALSE_WORD]
     elif leaf.kind == "enum" and leaf.enum is not None:
@@ -136,6 +123,7 @@ def _validation(leaf: Leaf) -> DataValidation | None:
     elif leaf.kind == "date":
         dv = DataValidation(type="date", operator="greaterThan", formula1="DATE(1900,1,1)", allow_blank=True)
         dv.error, dv.errorTitle = "请填写日期，如 2026-03-01", "日期"
+        dv.showErrorMessage = True
         return dv
     elif leaf.kind in ("int", "float"):
         dv = DataValidation(
@@ -145,33 +133,90 @@ def _validation(leaf: Leaf) -> DataValidation | None:
             allow_blank=True,
         )
         dv.error, dv.errorTitle = ("请填写整数" if leaf.kind == "int" else "请填写数值"), "数值"
+        dv.showErrorMessage = True
         return dv
     else:
         return None
     dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
     dv.error, dv.errorTitle = "请从下拉列表中选择", "取值"
+    dv.showErrorMessage = True
     return dv
 
 
-def _header(ws: Worksheet, titles: Sequence[str]) -> None:
-    for column, title in enumerate(titles, start=1):
-        put_text(ws, 1, column, title)
-        cell = ws.cell(row=1, column=column)
+# A cell to write: the field it shows (None for fixed text) and its value.
+Cell = tuple[Leaf | None, Any]
+
+
+def _text_cell(ws: Worksheet, text: str) -> WriteOnlyCell:
+    """Text as text: never a formula, whatever it begins with."""
+    if len(text) > MAX_CELL_CHARS:
+        raise WriteError(f"{ws.title}: a text longer than {MAX_CELL_CHARS} characters")
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"
+    if text.startswith(FORMULA_START):
+        cell.quotePrefix = True
+    if "\n" in text:
+        cell.alignment = WRAP
+    return cell
+
+
+def _cell(ws: Worksheet, leaf: Leaf | None, value: Any) -> WriteOnlyCell | None:
+    shown = value if leaf is None else cell_value(leaf, value)
+    if shown is None:
+        if leaf is not None and leaf.kind == "date":
+            cell = WriteOnlyCell(ws, value=None)
+            cell.number_format = DATE_FORMAT
+            return cell
+        return None
+    if isinstance(shown, str):
+        return _text_cell(ws, shown)
+    cell = WriteOnlyCell(ws, value=shown)
+    if isinstance(shown, date):
+        cell.number_format = DATE_FORMAT
+    return cell
+
+
+def _shown_width(leaf: Leaf | None, value: Any) -> int:
+    shown = value if leaf is None else cell_value(leaf, value)
+    if shown is None:
+        return 0
+    text = shown.isoformat() if isinstance(shown, date) else str(shown)
+    return min(60, max((text_width(line) for line in text.split("\n")), default=0))
+
+
+def _write_sheet(
+    ws: Worksheet,
+    header: Sequence[str],
+    rows: Callable[[], Iterator[list[Cell]]],
+    *,
+    freeze: str,
+    validations: Iterable[tuple[DataValidation, str]] = (),
+    blank_rows: int = 0,
+    blank_leaves: Sequence[Leaf | None] = (),
+    fixed_widths: Mapping[int, int] | None = None,
+) -> None:
+    """One sheet, written in a single pass of rows after a pass that measures the columns."""
+    widths = {c: text_width(t) for c, t in enumerate(header)}
+    for row in rows():
+        for c, (leaf, value) in enumerate(row):
+            if value is not None:
+                widths[c] = max(widths.get(c, 0), _shown_width(leaf, value))
+    for c, width in {**widths, **(fixed_widths or {})}.items():
+        ws.column_dimensions[get_column_letter(c + 1)].width = min(60, max(8, width + 2))
+    ws.freeze_panes = freeze
+    for dv, ref in validations:
+        ws.data_validations.append(dv)
+        dv.add(ref)
+    head = []
+    for title in header:
+        cell = _text_cell(ws, title)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-    ws.freeze_panes = "A2"
-
-
-def _fit(ws: Worksheet, widths: dict[int, int]) -> None:
-    for column, width in widths.items():
-        ws.column_dimensions[get_column_letter(column)].width = min(60, max(8, width + 2))
-
-
-def _widen(widths: dict[int, int], column: int, value: Any) -> None:
-    if value is None:
-        return
-    text = value.isoformat() if isinstance(value, date) else str(value)
-    longest = max((text_width(line) for line in text.split("\n")), default=0)
-    widths[column] = max(widths.get(column, 0), min(longest, 60))
+        head.append(cell)
+    ws.append(head)
+    for row in rows():
+        ws.append([_cell(ws, leaf, value) for leaf, value in row])
+    for _ in range(blank_rows):
+        ws.append([_cell(ws, leaf, None) if leaf is not None else None for leaf in blank_leaves])
 
 
 def _facts_order(lay: Layout) -> list[Leaf]:
@@ -182,58 +227,49 @@ def _facts_order(lay: Layout) -> list[Leaf]:
 
 
 def _facts_vertical(ws: Worksheet, facts: list[Leaf], data: dict[str, Any] | None) -> None:
-    _header(ws, ["项目", "值", "说明", "字段"])
-    ws.freeze_panes = "B2"
-    widths = {1: 4, 2: 12, 3: 4, 4: 4}
+    def value(leaf: Leaf) -> Any:
+        if data is None:
+            return leaf.const if leaf.kind == "const" else None
+        return _get(data, leaf.keys)
+
+    def rows() -> Iterator[list[Cell]]:
+        for leaf in facts:
+            yield [(None, leaf.title), (leaf, value(leaf)), (None, guide_text(leaf)), (None, leaf.dotted)]
+
+    validations = []
     for row, leaf in enumerate(facts, start=2):
-        put_text(ws, row, 1, leaf.title)
-        value = _get(data, leaf.keys) if data is not None else (leaf.const if leaf.kind == "const" else None)
-        _put(ws, row, 2, leaf, value)
-        put_text(ws, row, 3, guide_text(leaf))
-        put_text(ws, row, 4, leaf.dotted)
-        ws.cell(row=row, column=4).font = PATH_FONT
-        if leaf.required:
-            ws.cell(row=row, column=1).font = HEADER_FONT
-        if leaf.kind == "date" and value is None:
-            ws.cell(row=row, column=2).number_format = DATE_FORMAT
         dv = _validation(leaf)
         if dv is not None:
-            ws.add_data_validation(dv)
-            dv.add(f"B{row}")
-        _widen(widths, 1, leaf.title)
-        _widen(widths, 2, cell_value(leaf, value))
-        _widen(widths, 4, leaf.dotted)
-    _fit(ws, widths)
-    ws.column_dimensions["C"].width = 60
-    for row in range(2, len(facts) + 2):
-        ws.cell(row=row, column=3).alignment = Alignment(wrap_text=True, vertical="top")
+            validations.append((dv, f"B{row}"))
+    _write_sheet(
+        ws, ["项目", "值", "说明", "字段"], rows, freeze="B2", validations=validations, fixed_widths={2: 58}
+    )
 
 
-def _columns_with_validation(ws: Worksheet, leaves: Sequence[Leaf], first_column: int, rows: int) -> None:
+def _column_validations(leaves: Sequence[Leaf], first: int, rows: int) -> list[tuple[DataValidation, str]]:
+    out = []
     for offset, leaf in enumerate(leaves):
-        letter = get_column_letter(first_column + offset)
         dv = _validation(leaf)
         if dv is not None:
-            ws.add_data_validation(dv)
-            dv.add(f"{letter}2:{letter}{rows + 1}")
-        if leaf.kind == "date":
-            for row in range(2, rows + 2):
-                cell = ws.cell(row=row, column=first_column + offset)
-                if cell.value is None:
-                    cell.number_format = DATE_FORMAT
+            letter = get_column_letter(first + offset)
+            out.append((dv, f"{letter}2:{letter}{rows + 1}"))
+    return out
 
 
 def _facts_roster(ws: Worksheet, facts: list[Leaf], records: Sequence[dict[str, Any]]) -> None:
-    _header(ws, [leaf.title for leaf in facts])
-    ws.freeze_panes = "B2"
-    widths = {c: text_width(leaf.title) for c, leaf in enumerate(facts, start=1)}
-    for row, data in enumerate(records, start=2):
-        for column, leaf in enumerate(facts, start=1):
-            value = _get(data, leaf.keys)
-            _put(ws, row, column, leaf, value)
-            _widen(widths, column, cell_value(leaf, value))
-    _columns_with_validation(ws, facts, 1, max(len(records), TEMPLATE_ROWS))
-    _fit(ws, widths)
+    def rows() -> Iterator[list[Cell]]:
+        for data in records:
+            yield [(leaf, _get(data, leaf.keys)) for leaf in facts]
+
+    _write_sheet(
+        ws,
+        [leaf.title for leaf in facts],
+        rows,
+        freeze="B2",
+        validations=_column_validations(facts, 1, len(records) + TEMPLATE_ROWS),
+        blank_rows=0 if records else TEMPLATE_ROWS,
+        blank_leaves=facts,
+    )
 
 
 def _key_columns(sheet: ListSheet, roster: bool) -> list[str]:
@@ -255,34 +291,36 @@ def _list_rows(sheet: ListSheet, data: dict[str, Any]) -> Iterable[tuple[list[st
 
 def _list_sheet(ws: Worksheet, sheet: ListSheet, records: Sequence[dict[str, Any]], roster: bool) -> None:
     keys = _key_columns(sheet, roster)
-    titles = keys + [leaf.title for leaf in sheet.leaves]
-    _header(ws, titles)
-    ws.freeze_panes = get_column_letter(len(keys) + 1) + "2" if keys else "A2"
-    widths = {c: text_width(t) for c, t in enumerate(titles, start=1)}
-    row = 2
-    first = len(keys) + 1
-    for data in records:
-        facility_key = [str(data.get("facility_id", ""))] if roster else []
-        for owner_keys, items in _list_rows(sheet, data):
-            if items is None:
-                continue
-            key_cells = facility_key + owner_keys
-            if not items:  # a list known to be empty
-                for column, text in enumerate([*key_cells, EMPTY_MARK], start=1):
-                    put_text(ws, row, column, text)
-                row += 1
-                continue
-            for item in items:
-                for column, text in enumerate(key_cells, start=1):
-                    put_text(ws, row, column, text)
-                    _widen(widths, column, text)
-                for offset, leaf in enumerate(sheet.leaves):
-                    value = _get(item, leaf.keys)
-                    _put(ws, row, first + offset, leaf, value)
-                    _widen(widths, first + offset, cell_value(leaf, value))
-                row += 1
-    _columns_with_validation(ws, sheet.leaves, first, max(row - 2, TEMPLATE_ROWS))
-    _fit(ws, widths)
+    count = 0
+
+    def rows() -> Iterator[list[Cell]]:
+        nonlocal count
+        count = 0
+        for data in records:
+            facility_key = [str(data.get("facility_id", ""))] if roster else []
+            for owner_keys, items in _list_rows(sheet, data):
+                if items is None:
+                    continue
+                key_cells: list[Cell] = [(None, k) for k in facility_key + owner_keys]
+                if not items:  # a list known to be empty
+                    count += 1
+                    yield [*key_cells, (None, EMPTY_MARK)]
+                    continue
+                for item in items:
+                    count += 1
+                    yield key_cells + [(leaf, _get(item, leaf.keys)) for leaf in sheet.leaves]
+
+    for _ in rows():  # count the rows, for the reach of the drop-downs
+        pass
+    _write_sheet(
+        ws,
+        keys + [leaf.title for leaf in sheet.leaves],
+        rows,
+        freeze=(get_column_letter(len(keys) + 1) + "2") if keys else "A2",
+        validations=_column_validations(sheet.leaves, len(keys) + 1, max(count, 0) + TEMPLATE_ROWS),
+        blank_rows=0 if records else TEMPLATE_ROWS,
+        blank_leaves=[None] * len(keys) + list(sheet.leaves),
+    )
 
 
 GUIDE_LINES = [
@@ -305,25 +343,31 @@ ROSTER_LINES = [
 
 def _guide(ws: Worksheet, lay: Layout, roster: bool) -> None:
     lines = GUIDE_LINES[:2] + (ROSTER_LINES if roster else []) + GUIDE_LINES[2:]
-    for row, line in enumerate(lines, start=1):
-        put_text(ws, row, 1, line)
-    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
-    row = len(lines) + 2
-    put_text(ws, row, 1, "工作表")
-    put_text(ws, row, 2, "内容")
-    ws.cell(row=row, column=1).font = ws.cell(row=row, column=2).font = HEADER_FONT
-    put_text(ws, row + 1, 1, FACTS_SHEET)
-    put_text(ws, row + 1, 2, "机构的单项事实（登记、备案、证照、场地、建筑、制度、检查等）")
-    for offset, sheet in enumerate(lay.lists, start=2):
-        put_text(ws, row + offset, 1, sheet.name)
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 80
+    for number, line in enumerate(lines):
+        cell = _text_cell(ws, line)
+        if number == 0:
+            cell.font = Font(bold=True, size=14)
+        ws.append([cell])
+    ws.append([])
+    heads = [_text_cell(ws, "工作表"), _text_cell(ws, "内容")]
+    for cell in heads:
+        cell.font = HEADER_FONT
+    ws.append(heads)
+    ws.append(
+        [
+            _text_cell(ws, FACTS_SHEET),
+            _text_cell(ws, "机构的单项事实（登记、备案、证照、场地、建筑、制度、检查等）"),
+        ]
+    )
+    for sheet in lay.lists:
         owner = (
             f"（按“{sheet.parent.id_leaf.title}”对应工作人员）"
             if sheet.parent and sheet.parent.id_leaf
             else ""
         )
-        put_text(ws, row + offset, 2, f"每行一项 {'.'.join(sheet.keys)}{owner}")
-    ws.column_dimensions["A"].width = 14
-    ws.column_dimensions["B"].width = 80
+        ws.append([_text_cell(ws, sheet.name), _text_cell(ws, f"每行一项 {'.'.join(sheet.keys)}{owner}")])
 
 
 def write(records: Sequence[dict[str, Any]], *, roster: bool) -> bytes:
@@ -335,10 +379,8 @@ def write(records: Sequence[dict[str, Any]], *, roster: bool) -> bytes:
         raise WriteError("a single-facility workbook holds one record; use the roster form")
     lay = layout()
     facts = _facts_order(lay)
-    wb = Workbook()
-    guide = wb.active
-    guide.title = GUIDE_SHEET
-    _guide(guide, lay, roster)
+    wb = Workbook(write_only=True)
+    _guide(wb.create_sheet(GUIDE_SHEET), lay, roster)
     facts_ws = wb.create_sheet(FACTS_SHEET)
     if roster:
         _facts_roster(facts_ws, facts, records)
@@ -346,7 +388,6 @@ def write(records: Sequence[dict[str, Any]], *, roster: bool) -> bytes:
         _facts_vertical(facts_ws, facts, records[0] if records else None)
     for sheet in lay.lists:
         _list_sheet(wb.create_sheet(sheet.name), sheet, records, roster)
-    wb.active = 1
     wb.properties.created = wb.properties.modified = datetime(2019, 10, 8)
     wb.properties.creator = "facility-check"
     buffer = io.BytesIO()
