@@ -27,6 +27,9 @@ MAX_SERIAL = 2_958_465  # 9999-12-31
 MAX_EXACT_DIGITS = 15  # Excel keeps 15 significant digits of a number
 
 
+_YES_NO = {"是": True, "否": False}
+
+
 class _Missing:
     pass
 
@@ -80,11 +83,29 @@ def _serial_date(value: float) -> str | None:
 
 def convert(leaf: Leaf, value: Any) -> tuple[Any, CellProblem | None]:
     """The record value of a cell for a field, or MISSING for an empty cell, and any problem."""
+    kind = leaf.kind
+    kind_of_value = type(value)
+    if kind_of_value is str:  # fast paths for what a well-kept sheet holds
+        if kind == "str":
+            text = value.strip()
+            return (text if text else MISSING), None
+        if kind == "bool" and value in _YES_NO:
+            return _YES_NO[value], None
+        if kind == "enum" and leaf.enum is not None:
+            code = enum_code(leaf.enum, value)
+            if code is not None:
+                return code, None
+    elif kind_of_value is float:
+        if kind == "int" and value.is_integer():
+            return int(value), None
+        if kind == "float":
+            return (int(value) if value.is_integer() else value), None
+    elif kind_of_value is date and kind == "date":
+        return value.isoformat(), None
     if is_blank(value):
         return MISSING, None
     if isinstance(value, str):
         value = value.strip()
-    kind = leaf.kind
     if isinstance(value, timedelta | time):
         return MISSING, CellProblem(
             Text("单元格是时间，不是日期或数值", "the cell holds a time of day, not a date or a number")

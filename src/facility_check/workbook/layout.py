@@ -13,7 +13,7 @@ import typing
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, Literal, Union
 
 from pydantic import BaseModel
@@ -44,7 +44,7 @@ class Leaf:
     enum: type[StrEnum] | None = None
     const: str | None = None
 
-    @property
+    @cached_property
     def dotted(self) -> str:
         return ".".join(self.keys)
 

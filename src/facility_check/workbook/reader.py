@@ -398,14 +398,15 @@ def read_cell(
 ) -> None:
     """Convert one cell and put its value into ``target`` (an item or the record); problems are
     named by ``title`` (the header as the sheet writes it), else the field's title."""
-    raw = grid.value(row, column)
-    path = _json_path(prefix, leaf.keys)
-    where = coord(row, column)
-    if (row, column) in grid.formulas_without_value:
+    cells = grid.rows[row] if row < len(grid.rows) else ()
+    raw = cells[column] if column < len(cells) else None
+    if (raw is None or raw == "") and (row, column) not in grid.formulas_without_value:
+        return  # the common case of a sparse sheet: nothing to do
+    if grid.formulas_without_value and (row, column) in grid.formulas_without_value:
         draft.cell_problem(
-            path,
+            _json_path(prefix, leaf.keys),
             grid.name,
-            where,
+            coord(row, column),
             title or leaf.title,
             Text(
                 "公式没有保存计算结果：请在 Excel 中打开并保存，或改填数值",
@@ -416,16 +417,20 @@ def read_cell(
     value, problem = convert(leaf, raw)
     if problem is not None:
         draft.cell_problem(
-            path,
+            _json_path(prefix, leaf.keys),
             grid.name,
-            where,
+            coord(row, column),
             title or leaf.title,
             problem.message,
             error=problem.error,
             found=raw,
         )
     if value is not MISSING:
-        draft.put(target, leaf.keys, value)
+        keys = leaf.keys
+        if len(keys) == 1:
+            target[keys[0]] = value
+        else:
+            draft.put(target, keys, value)
 
 
 def _header_text(grid: Grid, row: int, column: int) -> str:
@@ -786,6 +791,7 @@ def read_list_sheet(
     )
     generate_ids = sheet.id_leaf is not None and "id" not in spec.columns and kind is not None
     first_data_col = min((c for c, _ in columns), default=None)
+    targets: dict[tuple[int, str | None], tuple[list[Any], str]] = {}
     for row in range(header.row + 1, len(grid.rows)):
         if _row_blank(grid.rows[row]):
             continue
@@ -793,7 +799,12 @@ def read_list_sheet(
         if draft is None:
             continue
         parent_id = _id_text(grid.value(row, parent_col)) if parent_col is not None else None
-        target = _list_target(draft, sheet, parent_id)
+        cache_key = (id(draft), parent_id)
+        target = targets.get(cache_key)
+        if target is None:
+            target = _list_target(draft, sheet, parent_id)
+            if target is not None:
+                targets[cache_key] = target
         if target is None:
             assert parent_col is not None
             draft.cell_problem(
@@ -809,12 +820,11 @@ def read_list_sheet(
             )
             continue
         items, list_path = target
-        values = [grid.value(row, c) for c, _ in columns]
         if (
             first_data_col is not None
-            and str(grid.value(row, first_data_col)).strip() in EMPTY_WORDS
-            and all(is_blank(v) for v in values[1:])
             and not specials
+            and str(grid.value(row, first_data_col)).strip() in EMPTY_WORDS
+            and all(is_blank(grid.value(row, c)) for c, _ in columns[1:])
         ):
             continue  # （无）: the list is known to be empty
         item: dict[str, Any] = {}
