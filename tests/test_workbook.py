@@ -246,3 +246,20 @@ def test_edited_form_is_read(tmp_path: Path) -> None:
     }
     code, out, _ = invoke("validate", str(path))
     assert code == 0, out
+
+
+def test_district_csv_and_xlsx_never_write_formulas(tmp_path: Path) -> None:
+    from facility_check.render.district import csv_safe, csv_text
+
+    assert csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert csv_safe("@SUM(A1)") == "'@SUM(A1)" and csv_safe("-0.5") == "-0.5" and csv_safe("4.9") == "4.9"
+    assert csv_text([["+cmd|' /C calc'!A0", "5"]]) == "'+cmd|' /C calc'!A0,5\n"
+    record = sample()
+    record["name"] = '=HYPERLINK("http://x","点我")'
+    (tmp_path / "r.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "d.xlsx"
+    invoke("district", str(tmp_path / "r.json"), "--format", "xlsx", "--out", str(out))
+    cells = [c for ws in load_workbook(out).worksheets for row in ws.iter_rows() for c in row]
+    named = [c for c in cells if c.value == record["name"]]
+    assert named and all(c.data_type == "s" for c in named)
+    assert not any(c.data_type == "f" for c in cells)

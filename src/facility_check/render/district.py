@@ -434,9 +434,23 @@ class DistrictCsv(DistrictReporter):
         return csv_text(tables(d, lang)["facilities"])
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    """A cell a spreadsheet will not run: text beginning like a formula gets a leading quote
+    (numbers, even negative ones, stay numbers)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
 def csv_text(rows: list[list[str]]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    csv.writer(buffer, lineterminator="\n").writerows([[csv_safe(c) for c in row] for row in rows])
     return buffer.getvalue()
 
 
@@ -456,6 +470,9 @@ class DistrictXlsx(DistrictReporter):
             ws.title = name
             for row in rows:
                 ws.append([_cell(c) for c in row])
+                for cell in ws[ws.max_row]:
+                    if cell.data_type == "f":  # text that begins like a formula stays text
+                        cell.data_type, cell.quotePrefix = "s", True
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             for column in ws.columns:
