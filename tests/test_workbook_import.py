@@ -228,6 +228,9 @@ def test_columns_mapping_maps_the_rest(tmp_path: Path) -> None:
         == 0
     )
     assert json.loads(out_json.read_text(encoding="utf-8"))["staff"][0]["role"] == "carer"
+    # a mapping lasts for its own run only
+    code, out, _ = invoke("validate", str(path))
+    assert code == 2 and "未识别的列 '年检日期'" in out
 
 
 def test_a_mapping_to_nothing_is_a_usage_error(tmp_path: Path) -> None:

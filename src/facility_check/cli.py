@@ -506,7 +506,8 @@ def convert(
     """
     from .workbook.writer import WriteError, write
 
-    _use_columns(columns, lang)
+    if columns is not None:
+        _use_columns(columns, lang)
     records = pipeline.validated(inputs, None, rules_date=False)
     rejected = [v for v in records if not v.ok]
     if rejected or not records:
@@ -570,8 +571,10 @@ def _main(
     columns: ColumnsOpt = None,
 ) -> None:
     """facility-check"""
-    if columns is not None:  # for every command: how to read the headers of users' own sheets
-        _use_columns(columns, "en" if "en" in sys.argv[1:] else "zh")
+    # for every command: how to read the headers of users' own sheets (none given: none in force)
+    argv = sys.argv[1:]
+    english = "--lang=en" in argv or any(a == "--lang" and b == "en" for a, b in itertools.pairwise(argv))
+    _use_columns(columns, "en" if english else "zh")
 
 
 _USAGE_ZH = (
