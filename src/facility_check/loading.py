@@ -1,8 +1,9 @@
 """Reading facility records from files without ever trusting them.
 
 Accepted inputs: a JSON file holding one record or an array of records, a JSON Lines file
-(``.jsonl``/``.ndjson``, one record a line), a directory (its ``*.json`` and ``*.jsonl`` files,
-sorted by name), or ``-`` for standard input.
+(``.jsonl``/``.ndjson``, one record a line), an Excel workbook (``.xlsx``, one facility or a
+roster; read by :mod:`facility_check.workbook`), a directory (its ``*.json``, ``*.jsonl`` and
+``*.xlsx`` files, sorted by name), or ``-`` for standard input.
 
 Limits (documented in README, "Input limits"):
 

@@ -17,8 +17,11 @@ from typing import Any
 from ..loading import MAX_DOCUMENT_BYTES, MAX_RECORDS_PER_DOCUMENT, LoadFailure, LoadItem, RawRecord
 from ..problems import Problem, Severity, Text
 from ..record import SCHEMA_VERSION
+from . import mapping
 from .cells import EMPTY_WORDS, MISSING, convert, is_blank
+from .importer import Derived
 from .layout import FACTS_SHEET, GUIDE_SHEET, KEY_TITLE, Layout, Leaf, ListSheet, layout
+from .vocabulary import sheet_aliases
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 MAX_UNPACKED_BYTES = 16 * MAX_DOCUMENT_BYTES  # a zip bomb is refused before it is unpacked
@@ -1033,8 +1036,3 @@ def finish(drafts: list[Draft], loose: list[Problem]) -> Iterator[LoadItem]:
             data["schema_version"] = SCHEMA_VERSION  # the workbook form is of this version
         problems = draft.problems + (loose if index == 0 else [])
         yield RawRecord(source=draft.source, data=data, warnings=problems, locate=draft.locator.locate)
-
-
-from . import mapping  # noqa: E402
-from .importer import Derived  # noqa: E402
-from .vocabulary import sheet_aliases  # noqa: E402

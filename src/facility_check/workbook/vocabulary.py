@@ -36,6 +36,7 @@ def aliases() -> dict[str, Any]:
     return _load("aliases.yaml")
 
 
+@cache
 def enum_labels(enum: type[StrEnum]) -> dict[str, str]:
     """code -> Chinese label, in the enumeration's order."""
     table: dict[str, str] = labels()["enums"][enum.__name__]
