@@ -436,6 +436,15 @@ def read_cell(
             draft.put(target, keys, value)
 
 
+def _filled(grid: Grid, row: int, columns: list[tuple[int, Leaf]]) -> list[tuple[int, Leaf]]:
+    """The columns of a row that hold something (a sparse roster is mostly empty cells)."""
+    if grid.formulas_without_value:
+        return columns  # an empty-looking cell may be a formula without a result
+    cells = grid.rows[row]
+    width = len(cells)
+    return [(c, leaf) for c, leaf in columns if c < width and (value := cells[c]) is not None and value != ""]
+
+
 def _header_text(grid: Grid, row: int, column: int) -> str:
     return str(grid.value(row, column) or "").strip()
 
@@ -665,7 +674,7 @@ def facts_roster(grid: Grid, source: str, lay: Layout, *, ledger: bool) -> tuple
             continue
         draft = Draft(f"{source}#{len(drafts) + 1}", {})
         draft.locator.places["$"] = Place(spec, row + 1)
-        for column, leaf in columns:
+        for column, leaf in _filled(grid, row, columns):
             read_cell(draft, grid, row, column, leaf, draft.data, "$", spec.titles[leaf.dotted])
         if id_from_uscc and isinstance(draft.data.get("uscc"), str):
             draft.data["facility_id"] = draft.data["uscc"]
@@ -836,7 +845,7 @@ def read_list_sheet(
         draft.locator.places[item_path] = Place(spec, row + 1)
         if generate_ids:
             item["id"] = f"S{row + 1:03d}"  # a roster without ids: the row names the person
-        for column, leaf in columns:
+        for column, leaf in _filled(grid, row, columns):
             read_cell(draft, grid, row, column, leaf, item, item_path, spec.titles[leaf.dotted])
         for column, special in specials:
             title = str(grid.value(header.row, column) or "").strip() or None
