@@ -7,6 +7,7 @@ measurement that chose it); formulas are found with openpyxl only when the file 
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 import zipfile
@@ -904,6 +905,19 @@ def _sheet_kind(grid: Grid, kinds: Mapping[str, Mapping[str, Target]]) -> str | 
 def read_workbook(data: bytes, source: str) -> Iterator[LoadItem]:
     """Records of a workbook: the tool's own form (one facility or a roster), or a district ledger,
     with staff and children rosters in the people's own spelling."""
+    # A roster is built whole (a facility's rows may be anywhere in its sheets): millions of small
+    # acyclic dicts, which the cyclic garbage collector would scan again and again for nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        items = list(_read_workbook(data, source))
+    finally:
+        if enabled:
+            gc.enable()
+    yield from items
+
+
+def _read_workbook(data: bytes, source: str) -> Iterator[LoadItem]:
     try:
         book = _open(data, source)
     except _Refused as exc:
