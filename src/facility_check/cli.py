@@ -914,6 +914,117 @@ def serve(
         _usage(exc.zh, exc.en, lang)
 
 
+# ----------------------------------------------------------------------------------------------
+# Workbooks (issue 9): blank forms, and records between JSON and Excel
+# ----------------------------------------------------------------------------------------------
+
+ColumnsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="列名映射 YAML（表头 -> 字段），用于自有花名册/台账 / header mapping for your own rosters (YAML)",
+    ),
+]
+
+
+def _use_columns(columns: str | None, lang: str) -> None:
+    from .workbook import mapping
+
+    try:
+        mapping.use(columns)
+    except mapping.MappingError as exc:
+        _fail(exc.problems, lang)
+
+
+@app.command()
+def template(
+    out: Annotated[str, typer.Option("--out", help="输出的 .xlsx 文件 / the .xlsx file to write")],
+    district_form: Annotated[
+        bool,
+        typer.Option("--district", help="多机构台账（每表以机构编号为键）/ roster form keyed by 机构编号"),
+    ] = False,
+    lang: LangOpt = "zh",
+) -> None:
+    """生成空白填报工作簿 / Write a blank workbook to fill in (one facility, or --district a roster)."""
+    from .workbook.writer import template as blank
+
+    if not out.lower().endswith(".xlsx"):
+        _usage("--out 应为 .xlsx 文件", "--out must be an .xlsx file", lang, source=out)
+    _emit(blank(roster=district_form), out, lang)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def convert(
+    inputs: Annotated[list[str], typer.Argument(help="JSON / JSON Lines / 目录 / .xlsx 工作簿")],
+    to: Annotated[Literal["json", "xlsx"], typer.Option("--to", help="目标格式 / target format")],
+    out: Annotated[
+        str,
+        typer.Option("--out", help="输出文件或目录（多个机构转 JSON 时）/ output file, or a directory"),
+    ],
+    district_form: Annotated[
+        bool, typer.Option("--district", help="写成多机构台账 / write the roster form")
+    ] = False,
+    columns: ColumnsOpt = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """JSON 与工作簿互转 / Convert records: JSON <-> workbook, a directory <-> one roster workbook.
+
+    Only valid records are converted; every problem is reported first (exit 2).
+    """
+    from .workbook.writer import WriteError, write
+
+    if columns is not None:
+        _use_columns(columns, lang)
+    records = pipeline.validated(inputs, None, rules_date=False)
+    rejected = [v for v in records if not v.ok]
+    if rejected or not records:
+        _emit(VALIDATION_REPORTERS["text"]().render(records, lang), None)
+        raise typer.Exit(EXIT_INPUT)
+    data = [v.data for v in records]
+    if to == "xlsx":
+        if not out.lower().endswith(".xlsx"):
+            _usage("--out 应为 .xlsx 文件", "--out must be an .xlsx file", lang, source=out)
+        try:
+            content = write(data, roster=district_form or len(data) > 1)
+        except WriteError as exc:
+            _usage(f"无法写入工作簿：{exc}", f"cannot write the workbook: {exc}", lang, source=out)
+        _emit(content, out, lang)
+        raise typer.Exit(EXIT_OK)
+    if len(data) == 1 and not Path(out).is_dir():
+        _emit(_record_json(data[0]), out, lang)
+        raise typer.Exit(EXIT_OK)
+    if out.lower().endswith(".jsonl"):
+        _emit("".join(_record_json(d, indent=None) for d in data), out, lang)
+        raise typer.Exit(EXIT_OK)
+    target = Path(out)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _usage(
+            f"无法创建目录 {out}：{exc.strerror}", f"cannot create directory {out}: {exc.strerror}", lang, out
+        )
+    names = [_json_name(d) for d in data]
+    if len(set(names)) != len(names):
+        _usage(
+            "机构编号重复，无法按编号命名文件", "facility ids repeat: cannot name one file per id", lang, out
+        )
+    for name, record in zip(names, data, strict=True):
+        _emit(_record_json(record), str(target / name), lang)
+    raise typer.Exit(EXIT_OK)
+
+
+def _record_json(record: Any, indent: int | None = 2) -> str:
+    import json
+
+    return json.dumps(record, ensure_ascii=False, indent=indent) + "\n"
+
+
+def _json_name(record: Any) -> str:
+    ident = str(record.get("facility_id", "record")) if isinstance(record, dict) else "record"
+    return re.sub(r"[^0-9A-Za-z._-]", "_", ident) + ".json"
+
+
 def _version(value: bool) -> None:
     if value:
         sys.stdout.write(f"facility-check {__version__}\n")
@@ -925,8 +1036,13 @@ def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="show the version and exit")
     ] = False,
+    columns: ColumnsOpt = None,
 ) -> None:
     """facility-check"""
+    # for every command: how to read the headers of users' own sheets (none given: none in force)
+    argv = sys.argv[1:]
+    english = "--lang=en" in argv or any(a == "--lang" and b == "en" for a, b in itertools.pairwise(argv))
+    _use_columns(columns, "en" if english else "zh")
 
 
 _USAGE_ZH = (

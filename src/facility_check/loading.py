@@ -1,8 +1,9 @@
 """Reading facility records from files without ever trusting them.
 
 Accepted inputs: a JSON file holding one record or an array of records, a JSON Lines file
-(``.jsonl``/``.ndjson``, one record a line), a directory (its ``*.json`` and ``*.jsonl`` files,
-sorted by name), or ``-`` for standard input.
+(``.jsonl``/``.ndjson``, one record a line), an Excel workbook (``.xlsx``, one facility or a
+roster; read by :mod:`facility_check.workbook`), a directory (its ``*.json``, ``*.jsonl`` and
+``*.xlsx`` files, sorted by name), or ``-`` for standard input.
 
 Limits (documented in README, "Input limits"):
 
@@ -22,7 +23,7 @@ import errno
 import json
 import math
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -35,6 +36,8 @@ MAX_DEPTH = 32
 MAX_RECORDS_PER_DOCUMENT = 100_000
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")  # read by facility_check.workbook
+RECORD_SUFFIXES = (".json", *JSONL_SUFFIXES, *WORKBOOK_SUFFIXES)  # what a directory contributes
 
 
 @dataclass
@@ -46,6 +49,8 @@ class RawRecord:
     line: int | None = None
     warnings: list[Problem] = field(default_factory=list)
     text: str | None = None  # the record's own JSON text, when it has one (a file, a line)
+    # a workbook record: gives the validator's problems their sheet and cell
+    locate: Callable[[list[Problem]], list[Problem]] | None = None
 
 
 @dataclass
@@ -530,8 +535,8 @@ def iter_source(name: str, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
                     _problem(
                         name,
                         "input.empty_dir",
-                        "目录中没有 .json 或 .jsonl 文件",
-                        "directory has no .json or .jsonl file",
+                        "目录中没有 .json、.jsonl 或 .xlsx 文件",
+                        "directory has no .json, .jsonl or .xlsx file",
                     )
                 ],
             )
@@ -578,6 +583,15 @@ def iter_bytes(data: bytes, source: str, *, sniff_jsonl: bool = True) -> Iterato
     if len(data) > MAX_DOCUMENT_BYTES:
         yield LoadFailure(source, [_too_large(source)])
         return
+    from . import workbook
+
+    refused = None if source.lower().endswith(WORKBOOK_SUFFIXES) else workbook.refused_problem(source, data)
+    if refused is not None:  # .xls, .csv, .ods …: a clear message, not a JSON syntax error
+        yield LoadFailure(source, [refused])
+        return
+    if source.lower().endswith(WORKBOOK_SUFFIXES) or workbook.looks_like_workbook(data):
+        yield from workbook.read_workbook(data, source)
+        return
     if source.lower().endswith(JSONL_SUFFIXES):
         yield from _iter_jsonl(data.splitlines(keepends=True), source)
         return
@@ -593,9 +607,6 @@ def iter_bytes(data: bytes, source: str, *, sniff_jsonl: bool = True) -> Iterato
         yield LoadFailure(source, [exc.problem])
         return
     yield from _records_from_document(value, source, warnings, text if isinstance(value, dict) else None)
-
-
-RECORD_SUFFIXES = (".json", *JSONL_SUFFIXES)
 
 
 def directory_entries(directory: Path) -> list[Path | Problem]:

@@ -45,14 +45,34 @@ class Problem:
     found: str | None = None
     line: int | None = None
     column: int | None = None
+    # in a workbook: the sheet, the cell ("D7", or "7" for a whole row) and the field's Chinese title
+    sheet: str | None = None
+    cell: str | None = None
+    field_title: str | None = None
 
-    def location(self) -> str:
+    def location(self, lang: Lang | str = "zh") -> str:
+        if self.sheet is not None:
+            return self.cell_location(lang)
         loc = self.source
         if self.line is not None:
             loc += f":{self.line}"
             if self.column is not None:
                 loc += f":{self.column}"
         return f"{loc}::{self.path}"
+
+    def cell_location(self, lang: Lang | str = "zh") -> str:
+        """``文件 › 工作表 › 单元格（字段中文名）``; in English the JSON path stands for the title."""
+        file = self.source.rsplit("#", 1)[0] if self.cell is not None else self.source
+        loc = f"{file} › {self.sheet}"
+        if self.cell is not None:
+            loc += (
+                f" › {self.cell}"
+                if not self.cell.isdigit()
+                else (f" › 第 {self.cell} 行" if str(lang) != "en" else f" › row {self.cell}")
+            )
+        if str(lang) == "en":
+            return loc + (f" ({self.path})" if self.path != "$" else "")
+        return loc + (f"（{self.field_title}）" if self.field_title else "")
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.source, self.line or 0, self.path, self.code, self.message.en)
@@ -65,7 +85,7 @@ class Problem:
             "severity": str(self.severity),
             "message": self.message(lang),
         }
-        for key in ("expected", "found", "line", "column"):
+        for key in ("expected", "found", "line", "column", "sheet", "cell", "field_title"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value

@@ -20,9 +20,10 @@ Conventions every field follows:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -686,3 +687,302 @@ def facility_json_schema() -> dict[str, Any]:
         "$id": "https://facility-check.example/schemas/facility.schema.json",
         **schema,
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Chinese titles of the fields: the schema's ``title`` and the headers of the workbooks.
+# Kept in one table (not in each Field) so that descriptions and titles change independently.
+# --------------------------------------------------------------------------------------------
+
+_TITLES: dict[type[BaseModel], dict[str, str]] = {
+    Document: {
+        "present": "持有",
+        "number": "编号",
+        "issued_date": "发证日期",
+        "valid_until": "有效期至",
+        "evidence_ref": "佐证材料",
+    },
+    HygieneEvaluation: {"result": "评价结果"},
+    MaterialsTest: {"test_date": "检测日期", "passed": "检测合格", "evidence_ref": "佐证材料"},
+    Practice: {"in_place": "已建立并执行", "last_date": "最近执行日期", "evidence_ref": "佐证材料"},
+    Attestation: {"attested": "符合", "by": "判断人", "evidence_ref": "佐证材料"},
+    Point: {"type": "几何类型", "coordinates": "坐标"},
+    Polygon: {"type": "几何类型", "coordinates": "坐标"},
+    MultiPolygon: {"type": "几何类型", "coordinates": "坐标"},
+    Registration: {
+        "authority": "登记机关",
+        "number": "登记证号",
+        "registered_date": "登记日期",
+        "business_scope": "经营/业务范围",
+    },
+    Filing: {
+        "filed": "已备案",
+        "filed_date": "备案日期",
+        "authority": "备案机关",
+        "receipt_number": "备案回执编号",
+        "filed_capacity": "备案收托规模",
+        "filed_name": "备案机构名称",
+        "filed_address": "备案地址",
+        "filed_director": "备案负责人",
+        "change_refiled_date": "变更备案日期",
+        "cancellation_filed": "已注销备案",
+    },
+    Documents: {
+        "floor_plan": "平面图",
+        "structural_safety_report": "房屋结构安全鉴定报告",
+        "security_proof": "技防/安防证明",
+        "business_licence": "营业执照",
+        "premises_proof": "场地证明",
+        "hygiene_evaluation": "卫生评价报告",
+        "fire_safety_pass": "消防安全检查合格证明",
+        "food_licence": "食品经营许可证",
+        "commitment_letter": "备案承诺书",
+    },
+    Premises: {
+        "tenure": "场地权属",
+        "lease_start": "租赁起始日",
+        "lease_end": "租赁到期日",
+        "materials_test": "装修材料检测",
+        "maintenance_last_date": "最近设施维护日期",
+    },
+    Location: {
+        "crs": "坐标系",
+        "longitude": "经度",
+        "latitude": "纬度",
+        "site_boundary": "场地边界",
+    },
+    Building: {
+        "completed_year": "建成年份",
+        "standalone": "独立建筑",
+        "storeys_above_ground": "地上层数",
+        "fire_resistance_grade": "耐火等级",
+        "seismic_category": "抗震设防类别",
+        "high_rise": "高层建筑",
+        "independent_exits": "独立安全出口",
+        "independent_stairs": "独立疏散楼梯",
+        "dense_urban_rebuild": "城市密集区改扩建",
+    },
+    Room: {
+        "beds": "床位数",
+        "id": "房间编号",
+        "type": "房间类型",
+        "class_id": "所属班级",
+        "floor": "楼层",
+        "semi_basement": "半地下室",
+        "area_m2": "使用面积（m²）",
+        "winter_sunlight_hours": "冬至日照（小时）",
+    },
+    Outdoor: {
+        "area_m2": "室外场地面积（m²）",
+        "uses_public_space": "利用公共场地",
+        "equipment_present": "有活动器械",
+        "protection_present": "有安全防护",
+    },
+    GuardRail: {
+        "location": "栏杆位置",
+        "height_m": "栏杆高度（m）",
+        "bar_spacing_m": "杆件净距（m）",
+        "vertical_bars": "竖向杆件",
+    },
+    Window: {
+        "fly_screens": "纱窗",
+        "room_id": "房间编号",
+        "sill_height_m": "窗台高度（m）",
+        "guard_height_m": "防护高度（m）",
+        "inward_opening_below_1_8m": "1.8 m 以下内开窗扇",
+    },
+    Door: {
+        "room_id": "房间编号",
+        "type": "门的类型",
+        "opens_in_escape_direction": "向疏散方向开启",
+        "has_threshold": "有门槛",
+        "safety_glass_below_1_2m": "1.2 m 以下用安全玻璃",
+    },
+    Stair: {
+        "handrails_both_sides": "两侧幼儿扶手",
+        "id": "楼梯编号",
+        "well_width_m": "梯井净宽（m）",
+        "anti_climb": "防攀滑措施",
+        "baluster_spacing_m": "栏杆净距（m）",
+        "riser_m": "踏步高度（m）",
+        "tread_m": "踏步宽度（m）",
+        "child_handrail_height_m": "幼儿扶手高度（m）",
+        "winding_steps": "有扇形踏步",
+    },
+    SafetyInstallations: {
+        "guard_rails": "防护栏杆",
+        "windows": "窗",
+        "doors": "门",
+        "stairs": "楼梯",
+        "anti_pinch_doors": "防夹手门",
+        "corner_protection": "防撞护角",
+        "security_equipment": "安防设备",
+    },
+    ChildClass: {
+        "id": "班级编号",
+        "type": "班级类型",
+        "min_age_months": "最小月龄",
+        "max_age_months": "最大月龄",
+        "enrolled": "在托人数",
+        "carers": "保育人员数",
+        "shares_unit_with": "共用生活单元的班级",
+    },
+    Training: {"kind": "培训类别", "completed_date": "完成日期", "certificate_number": "证书编号"},
+    Certificate: {
+        "kind": "证书类别",
+        "number": "证书编号",
+        "issued_date": "发证日期",
+        "valid_until": "有效期至",
+    },
+    HealthChecks: {
+        "mental_illness_history": "精神病史",
+        "pre_employment_date": "上岗前体检日期",
+        "last_annual_date": "最近年度体检日期",
+        "passed": "体检合格",
+    },
+    CriminalRecordCheck: {
+        "checked": "已查无犯罪记录",
+        "check_date": "查询日期",
+        "record_of_harming_children": "有伤害儿童记录",
+    },
+    Staff: {
+        "id": "人员编号",
+        "name": "姓名",
+        "role": "岗位",
+        "employment": "用工形式",
+        "education": "学历",
+        "management_years": "管理工作年限",
+        "infant_care_experience": "有婴幼儿照护经验",
+        "start_date": "入职日期",
+        "trainings": "培训",
+        "certificates": "证书",
+        "health_checks": "健康检查",
+        "criminal_record_check": "无犯罪记录查询",
+        "labour_contract": "签订劳动合同",
+        "security_company_licensed": "保安公司持证派驻",
+        "on_duty": "在岗",
+    },
+    Meals: {
+        "serves_meals": "提供餐食",
+        "weekly_menus": "每周食谱",
+        "special_diet_records": "特殊膳食记录",
+        "sample_retention": "食品留样",
+        "drinking_water_safe": "饮用水安全",
+    },
+    Children: {
+        "admission_records_complete": "入托登记资料齐全人数",
+        "agreements_signed": "签订服务协议人数",
+        "vaccination_checked": "查验预防接种人数",
+        "entry_health_check_passed": "入托体检合格人数",
+        "returned_after_3_months_unchecked": "离托 3 个月以上返回未体检人数",
+    },
+    Systems: {
+        "fire_equipment_maintenance": "消防设施维护管理",
+        "abuse_prevention": "法治和职业道德教育、虐童零容忍制度",
+        "children_register": "在托婴幼儿名册",
+        "parent_contact": "家长联系制度",
+        "parents_committee": "家长委员会",
+        "daily_routine": "一日生活安排",
+        "activity_plan": "活动计划",
+        "daily_care_records": "日常照护记录",
+        "health_care": "卫生保健制度",
+        "morning_noon_checks": "晨午检",
+        "domestic_violence_reporting": "家庭暴力报告",
+        "disinfection": "消毒制度",
+        "sick_isolation": "患病隔离",
+        "safety_management": "安全管理制度",
+        "pick_up": "接送制度",
+        "emergency_drills": "应急演练",
+        "safety_training": "安全培训",
+        "annual_work_plan": "年度工作计划",
+    },
+    Monitoring: {
+        "hours_per_day": "每日监控小时数",
+        "covers_all_child_areas": "覆盖全部婴幼儿活动区域",
+        "retention_days": "录像保存天数",
+        "alarm_connected": "一键报警联网",
+    },
+    Operations: {
+        "outdoor_minutes_per_day": "每日户外活动分钟数",
+        "emergency_plans": "应急预案",
+        "fire_safety_manager": "消防安全管理人",
+        "public_disclosure": "公示信息",
+        "substantiated_maltreatment_incidents": "查实虐待体罚事件数",
+        "last_annual_report_year": "最近年度报告年份",
+        "monitoring": "视频监控",
+    },
+    Attestations: {
+        "age_appropriate_furnishings": "家具玩具适龄安全",
+        "responsive_stimulation": "适宜刺激",
+        "safe_premises_and_storage": "场所安全与危险品存放",
+        "site_environment": "场地环境",
+    },
+    Incidents: {"safety_accidents": "安全事故数", "satisfaction_percent": "满意度（%）"},
+    Inspection: {"inspection_date": "检查日期", "inspector": "检查人", "evidence_refs": "佐证材料"},
+    Facility: {
+        "schema_version": "格式版本",
+        "facility_id": "机构编号",
+        "name": "机构名称",
+        "uscc": "统一社会信用代码",
+        "division_code": "行政区划代码",
+        "address": "地址",
+        "operator_type": "举办类型",
+        "service_types": "服务类型",
+        "status": "运营状态",
+        "registration": "法人登记",
+        "filing": "备案",
+        "documents": "证照",
+        "premises": "场地",
+        "location": "位置",
+        "building": "建筑",
+        "rooms": "房间",
+        "outdoor": "室外场地",
+        "safety": "安全设施",
+        "classes": "班级",
+        "staff": "工作人员",
+        "meals": "膳食",
+        "children": "入托资料",
+        "systems": "管理制度",
+        "operations": "日常运营",
+        "attestations": "现场判断",
+        "incidents": "事故与满意度",
+        "inspection": "检查",
+    },
+}
+
+
+def _apply_titles() -> None:
+    """Set the Chinese title of every field (inherited tables too), then rebuild the schemas."""
+    for model in _TITLES:
+        titles: dict[str, str] = {}
+        for base in reversed(model.__mro__):
+            titles.update(_TITLES.get(base, {}))
+        for name, info in model.model_fields.items():
+            info.title = titles.get(name)  # a test requires every field to have one
+        model.model_rebuild(force=True)
+
+
+_apply_titles()
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The record model inside a field's annotation (``X | None``, ``list[X]``), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def field_titles(names: Sequence[str]) -> list[str | None]:
+    """The Chinese titles along a path of field names from the record's root
+    (``["staff", "health_checks", "last_annual_date"]``); ``None`` where a name is not a field."""
+    titles: list[str | None] = []
+    model: type[BaseModel] | None = Facility
+    for name in names:
+        info = model.model_fields.get(name) if model is not None else None
+        titles.append(info.title if info is not None else None)
+        model = _model_of(info.annotation) if info is not None else None
+    return titles

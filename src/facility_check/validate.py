@@ -670,5 +670,9 @@ def validate_items(items: Iterable[LoadItem], today: date) -> Iterator[Validated
     for item in items:
         if isinstance(item, LoadFailure):
             yield ValidatedRecord(item.source, None, sorted_problems(item.problems))
+        elif item.locate is not None:  # a workbook record: problems located by sheet and cell
+            result = validate_raw(item, today)
+            result.problems = item.locate(result.problems)
+            yield result
         else:
             yield validate_raw(item, today)

@@ -512,6 +512,9 @@ class DistrictXlsx(DistrictReporter):
             ws.title = name
             for row in rows:
                 ws.append([_cell(c) for c in row])
+                for cell in ws[ws.max_row]:
+                    if cell.data_type == "f":  # text that begins like a formula stays text
+                        cell.data_type, cell.quotePrefix = "s", True
             for cell in ws[1]:
                 cell.font = Font(bold=True)
             for column in ws.columns:
@@ -550,10 +553,16 @@ def _fixed_zip_times(data: bytes) -> bytes:
 
 
 def _cell(value: str) -> object:
+    """An XLSX cell: a number, or the exact text (the writer stores text that begins like a formula
+    as a string cell, so no quote is added to the value — unlike CSV, where a quote is the guard)."""
     try:
-        return float(value) if value and value.replace(".", "", 1).isdigit() else spreadsheet_cell(value)
+        return (
+            float(value)
+            if value and value.replace(".", "", 1).isdigit()
+            else neutralise(value, newlines=False)
+        )
     except ValueError:
-        return spreadsheet_cell(value)
+        return neutralise(value, newlines=False)
 
 
 DISTRICT_REPORTERS: dict[str, type[DistrictReporter]] = {

@@ -15,7 +15,7 @@ def problem_line(p: Problem, lang: str) -> str:
     sev = {"error": "错误" if lang == "zh" else "error", "warning": "警告" if lang == "zh" else "warning"}[
         str(p.severity)
     ]
-    line = f"{p.location()}: {sev}: {p.message(lang)}"
+    line = f"{p.location(lang)}: {sev}: {p.message(lang)}"
     # add expected / found only where the sentence does not already say them
     message = p.message(lang)
     says_expected = ("应" in message) if lang == "zh" else ("expected" in message)

@@ -265,15 +265,8 @@ def download_workbook(facility_pk: int, store: StoreDep, lang: LangDep) -> Respo
     latest = facilities.latest(store, facility_pk)
     if latest is None:
         raise HTTPException(404, "没有已保存的记录 / no saved record")
-    try:
-        data = uploads.export_workbook(latest.text)
-    except uploads.WorkbookUnavailable:
-        raise HTTPException(
-            501,
-            "本版本尚不支持导出工作簿，请先下载 JSON / workbook export is not in this build yet: download JSON",
-        ) from None
     return Response(
-        data,
+        uploads.export_workbook(latest.text),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"content-disposition": f'attachment; filename="{latest.source.removesuffix(".json")}.xlsx"'},
     )

@@ -86,9 +86,9 @@ def _label(name: str, prop: Mapping[str, Any], target: Mapping[str, Any]) -> dic
     description = str(prop.get("description") or target.get("description") or "")
     title = str(prop.get("title") or name.replace("_", " ").capitalize())
     desc_zh, _ = _split_description(description)
-    zh = str(_labels()["fields"].get(name) or "") or desc_zh
     title_zh = title if _CJK.search(title) else ""
-    return {"zh": title_zh or zh or title, "en": title}
+    english = name.replace("_", " ").capitalize()
+    return {"zh": title_zh or desc_zh or title, "en": english if title_zh else title}
 
 
 def _unwrap(prop: Mapping[str, Any], defs: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:

@@ -76,13 +76,10 @@ def check_zip(data: bytes, source: str) -> list[Problem]:
     return []
 
 
-class WorkbookUnavailable(Exception):
-    """Workbook export is not part of this build yet."""
-
-
 def export_workbook(record_json: str) -> bytes:
-    """The single hook for "download workbook" (a record as .xlsx).
+    """A stored record as a one-facility workbook (the same writer as `convert --to xlsx`)."""
+    import json
 
-    Wired to the workbook module when it is merged; until then the page and the API answer 501.
-    """
-    raise WorkbookUnavailable
+    from ...workbook.writer import write
+
+    return write([json.loads(record_json)], roster=False)
