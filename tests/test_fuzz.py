@@ -13,6 +13,9 @@ Profiles (``FACILITY_CHECK_FUZZ``): ``ci`` (default, about 300 inputs, derandomi
 ``pytest``) and ``long`` (>= 100,000 inputs; see README, "Reliability")::
 
     FACILITY_CHECK_FUZZ=long python -m pytest tests/test_fuzz.py -q -p no:cacheprovider
+
+``FACILITY_CHECK_FUZZ_SHARE=0.05`` runs a twentieth of it (new random inputs each time), so the
+long profile can be run in parts on a busy machine.
 """
 
 from __future__ import annotations
@@ -59,9 +62,13 @@ settings.register_profile("long", **_common)  # type: ignore[arg-type]
 settings.load_profile("long" if PROFILE == "long" else "ci")
 
 
+# A share of the long profile, to run it in parts (each part draws new random inputs)
+SHARE = float(os.environ.get("FACILITY_CHECK_FUZZ_SHARE", "1"))
+
+
 def examples(name: str) -> int:
     ci, long = EXAMPLES[name]
-    return long if PROFILE == "long" else ci
+    return max(1, round(long * SHARE)) if PROFILE == "long" else ci
 
 
 SAMPLES = sorted((ROOT / "samples" / "facilities").glob("*.json"))
