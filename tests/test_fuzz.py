@@ -335,6 +335,13 @@ def test_fuzz_every_command_and_format(raw: bytes, command: list[str], lang: str
 # Overlays
 # ----------------------------------------------------------------------------------------------
 
+_SETUP = yaml.safe_load((ROOT / "standards/setup-standard.yaml").read_text(encoding="utf-8"))
+LOCAL_ARTICLES = [  # national entries turned into local ones (a new code), to mutate their parameters
+    {**entry, "document": "setup", "code": f"SET-L{index}"}
+    for index, entry in enumerate(_SETUP["articles"])
+    if entry.get("predicate") and entry.get("parameters")
+]
+
 RAW_YAML = [
     ".nan",
     ".inf",
@@ -374,6 +381,10 @@ def overlay_text(draw: st.DrawFn) -> str:
                 "value": change.get("v") if isinstance(change, dict) else change,
                 "source": "x",
             }
+    if isinstance(data, dict) and draw(st.integers(0, 3)) == 0:  # a local article, its parameters mutated
+        article = copy.deepcopy(draw(st.sampled_from(LOCAL_ARTICLES)))
+        article["parameters"] = draw(mutated(article["parameters"], max_changes=2, gentle=gentle))
+        data["articles"] = [article]
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     if not gentle and draw(st.integers(0, 3)) == 0:
         values = list(re.finditer(r"(?<=value: ).+$", text, re.M))

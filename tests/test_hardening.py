@@ -484,3 +484,47 @@ def test_district_csv_on_stdout_carries_the_incomplete_marker(tmp_path: Path) ->
     assert out.splitlines()[-1].startswith("!! INCOMPLETE result")
     _, complete, _ = invoke("district", "samples/facilities", "--format", "csv", *HAZARDS)
     assert "INCOMPLETE" not in complete and "不完整" not in complete
+
+
+LOCAL_ARTICLE = """articles:
+  - document: setup
+    code: SET-L1
+    chapter: 地方
+    title: 本地保育人员配比
+    title_en: Local ratio
+    requirement: x
+    binds: facility
+    counts: true
+    kind: automatic
+    predicate: carer_ratio
+    text_status: confirmed
+    parameters:
+      ratios: {value: RATIOS, source: x}
+    examples:
+      compliant: {set: {"$.classes[2].enrolled": 14, "$.classes[2].carers": 2}}
+      noncompliant: {set: {"$.classes[2].enrolled": 15, "$.classes[2].carers": 2}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("ratios", "words"),
+    [
+        ("many", "must be a mapping"),
+        ("{infant: .nan}", "not a finite number"),
+        ("{infant: x}", "must be a number"),
+    ],
+)
+def test_local_article_parameters_are_checked_against_the_predicate(
+    tmp_path: Path, ratios: str, words: str
+) -> None:
+    path = overlay(tmp_path / "o.yaml", LOCAL_ARTICLE.replace("RATIOS", ratios))
+    code, _, err = invoke("check", COMPLIANT, "--overlay", path, "--lang", "en")
+    assert code == 2  # before: AttributeError inside the predicate, exit 1
+    assert "$.articles[0]" in err and words in err
+
+
+def test_local_article_with_fitting_parameters_is_evaluated(tmp_path: Path) -> None:
+    path = overlay(tmp_path / "o.yaml", LOCAL_ARTICLE.replace("RATIOS", "{infant: 3, toddler: 5, older: 7}"))
+    code, out, err = invoke("check", COMPLIANT, "--overlay", path, "--format", "json")
+    assert code in (0, 1), err
+    assert "SET-L1" in {a["code"] for a in json.loads(out)["articles"]}
