@@ -528,3 +528,11 @@ def test_local_article_with_fitting_parameters_is_evaluated(tmp_path: Path) -> N
     code, out, err = invoke("check", COMPLIANT, "--overlay", path, "--format", "json")
     assert code in (0, 1), err
     assert "SET-L1" in {a["code"] for a in json.loads(out)["articles"]}
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "text", "json"])
+def test_reports_written_with_out_hold_no_control_characters(tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / "report.out"
+    invoke("check", _hostile_district(tmp_path), "--format", fmt, "--out", str(target))
+    text = target.read_text(encoding="utf-8")
+    assert text and not any(ch in text for ch in "\x1b\x07\u202e")
