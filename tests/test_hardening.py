@@ -159,11 +159,13 @@ def test_billion_laughs_overlay_is_refused_at_its_first_alias(tmp_path: Path) ->
     for i in range(1, 10):
         lines.append(f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
     path = tmp_path / "laughs.yaml"
-    path.write_text("overlay: 1\nname: laughs\narticles: [*a9]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    text = "overlay: 1\nname: laughs\n" + "\n".join(lines) + "\narticles: [*a9]\n"  # 9**10 nodes
+    path.write_text(text, encoding="utf-8")
     assert len(path.read_bytes()) < 1024
     code, _, err = invoke("check", COMPLIANT, "--overlay", str(path), "--lang", "en")
     assert code == 2
     assert "aliases" in err and "not allowed" in err
+    assert f"{path}:4:" in err  # the first alias, line 4
 
 
 def test_deeply_nested_overlay_is_a_located_yaml_error(tmp_path: Path) -> None:
