@@ -280,6 +280,7 @@ def test_swapped_boundary_without_a_point_is_warned(tmp_path: Path) -> None:
         ("MGT-37", "min_share", "1.5", "at most 1"),
         ("MGT-26", "food_licence", "yes please", "true or false"),
         ("MGT-31", "plans", "[fire, flood]", '"flood" is not one'),
+        ("SET-19", "age_ranges_months", "{infant: [6], toddler: [12, 24], older: [24, 36]}", "2 items"),
         ("DES-JGJ39-3.2.2", "per_child_m2", "-1", "greater than 0"),
     ],
 )

@@ -522,7 +522,9 @@ def _value_problem(name: str, old: Any, new: Any, unit: str | None) -> tuple[str
                     f"may only hold items of {allowed}; {_describe(unknown[0])} is not one",
                 )
             return None
-        if all(_is_number(x) for x in old):
+        if all(_is_number(x) for x in old):  # e.g. an age range [min, max]: same length
+            if len(new) != len(old):
+                return f"应有 {len(old)} 项", f"must have {len(old)} items"
             for item in new:
                 problem = _number_problem(item, unit, False, name)
                 if problem is not None:
