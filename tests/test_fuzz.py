@@ -13,6 +13,9 @@ Profiles (``FACILITY_CHECK_FUZZ``): ``ci`` (default, about 300 inputs, derandomi
 ``pytest``) and ``long`` (>= 100,000 inputs; see README, "Reliability")::
 
     FACILITY_CHECK_FUZZ=long python -m pytest tests/test_fuzz.py -q -p no:cacheprovider
+
+``FACILITY_CHECK_FUZZ_SHARE=0.05`` runs a twentieth of it (new random inputs each time), so the
+long profile can be run in parts on a busy machine.
 """
 
 from __future__ import annotations
@@ -59,9 +62,13 @@ settings.register_profile("long", **_common)  # type: ignore[arg-type]
 settings.load_profile("long" if PROFILE == "long" else "ci")
 
 
+# A share of the long profile, to run it in parts (each part draws new random inputs)
+SHARE = float(os.environ.get("FACILITY_CHECK_FUZZ_SHARE", "1"))
+
+
 def examples(name: str) -> int:
     ci, long = EXAMPLES[name]
-    return long if PROFILE == "long" else ci
+    return max(1, round(long * SHARE)) if PROFILE == "long" else ci
 
 
 SAMPLES = sorted((ROOT / "samples" / "facilities").glob("*.json"))
@@ -328,6 +335,13 @@ def test_fuzz_every_command_and_format(raw: bytes, command: list[str], lang: str
 # Overlays
 # ----------------------------------------------------------------------------------------------
 
+_SETUP = yaml.safe_load((ROOT / "standards/setup-standard.yaml").read_text(encoding="utf-8"))
+LOCAL_ARTICLES = [  # national entries turned into local ones (a new code), to mutate their parameters
+    {**entry, "document": "setup", "code": f"SET-L{index}"}
+    for index, entry in enumerate(_SETUP["articles"])
+    if entry.get("predicate") and entry.get("parameters")
+]
+
 RAW_YAML = [
     ".nan",
     ".inf",
@@ -367,6 +381,10 @@ def overlay_text(draw: st.DrawFn) -> str:
                 "value": change.get("v") if isinstance(change, dict) else change,
                 "source": "x",
             }
+    if isinstance(data, dict) and draw(st.integers(0, 3)) == 0:  # a local article, its parameters mutated
+        article = copy.deepcopy(draw(st.sampled_from(LOCAL_ARTICLES)))
+        article["parameters"] = draw(mutated(article["parameters"], max_changes=2, gentle=gentle))
+        data["articles"] = [article]
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     if not gentle and draw(st.integers(0, 3)) == 0:
         values = list(re.finditer(r"(?<=value: ).+$", text, re.M))

@@ -159,11 +159,13 @@ def test_billion_laughs_overlay_is_refused_at_its_first_alias(tmp_path: Path) ->
     for i in range(1, 10):
         lines.append(f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
     path = tmp_path / "laughs.yaml"
-    path.write_text("overlay: 1\nname: laughs\narticles: [*a9]\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    text = "overlay: 1\nname: laughs\n" + "\n".join(lines) + "\narticles: [*a9]\n"  # 9**10 nodes
+    path.write_text(text, encoding="utf-8")
     assert len(path.read_bytes()) < 1024
     code, _, err = invoke("check", COMPLIANT, "--overlay", str(path), "--lang", "en")
     assert code == 2
     assert "aliases" in err and "not allowed" in err
+    assert f"{path}:4:" in err  # the first alias, line 4
 
 
 def test_deeply_nested_overlay_is_a_located_yaml_error(tmp_path: Path) -> None:
@@ -278,6 +280,7 @@ def test_swapped_boundary_without_a_point_is_warned(tmp_path: Path) -> None:
         ("MGT-37", "min_share", "1.5", "at most 1"),
         ("MGT-26", "food_licence", "yes please", "true or false"),
         ("MGT-31", "plans", "[fire, flood]", '"flood" is not one'),
+        ("SET-19", "age_ranges_months", "{infant: [6], toddler: [12, 24], older: [24, 36]}", "2 items"),
         ("DES-JGJ39-3.2.2", "per_child_m2", "-1", "greater than 0"),
     ],
 )
@@ -485,3 +488,55 @@ def test_district_csv_on_stdout_carries_the_incomplete_marker(tmp_path: Path) ->
     assert out.splitlines()[-1].startswith("!! INCOMPLETE result")
     _, complete, _ = invoke("district", "samples/facilities", "--format", "csv", *HAZARDS)
     assert "INCOMPLETE" not in complete and "不完整" not in complete
+
+
+LOCAL_ARTICLE = """articles:
+  - document: setup
+    code: SET-L1
+    chapter: 地方
+    title: 本地保育人员配比
+    title_en: Local ratio
+    requirement: x
+    binds: facility
+    counts: true
+    kind: automatic
+    predicate: carer_ratio
+    text_status: confirmed
+    parameters:
+      ratios: {value: RATIOS, source: x}
+    examples:
+      compliant: {set: {"$.classes[2].enrolled": 14, "$.classes[2].carers": 2}}
+      noncompliant: {set: {"$.classes[2].enrolled": 15, "$.classes[2].carers": 2}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("ratios", "words"),
+    [
+        ("many", "must be a mapping"),
+        ("{infant: .nan}", "not a finite number"),
+        ("{infant: x}", "must be a number"),
+    ],
+)
+def test_local_article_parameters_are_checked_against_the_predicate(
+    tmp_path: Path, ratios: str, words: str
+) -> None:
+    path = overlay(tmp_path / "o.yaml", LOCAL_ARTICLE.replace("RATIOS", ratios))
+    code, _, err = invoke("check", COMPLIANT, "--overlay", path, "--lang", "en")
+    assert code == 2  # before: AttributeError inside the predicate, exit 1
+    assert "$.articles[0]" in err and words in err
+
+
+def test_local_article_with_fitting_parameters_is_evaluated(tmp_path: Path) -> None:
+    path = overlay(tmp_path / "o.yaml", LOCAL_ARTICLE.replace("RATIOS", "{infant: 3, toddler: 5, older: 7}"))
+    code, out, err = invoke("check", COMPLIANT, "--overlay", path, "--format", "json")
+    assert code in (0, 1), err
+    assert "SET-L1" in {a["code"] for a in json.loads(out)["articles"]}
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "text", "json"])
+def test_reports_written_with_out_hold_no_control_characters(tmp_path: Path, fmt: str) -> None:
+    target = tmp_path / "report.out"
+    invoke("check", _hostile_district(tmp_path), "--format", fmt, "--out", str(target))
+    text = target.read_text(encoding="utf-8")
+    assert text and not any(ch in text for ch in "\x1b\x07\u202e")

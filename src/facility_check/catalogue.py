@@ -547,7 +547,9 @@ def _value_problem(name: str, old: Any, new: Any, unit: str | None) -> tuple[str
                     f"may only hold items of {allowed}; {_describe(unknown[0])} is not one",
                 )
             return None
-        if all(_is_number(x) for x in old):
+        if all(_is_number(x) for x in old):  # e.g. an age range [min, max]: same length
+            if len(new) != len(old):
+                return f"应有 {len(old)} 项", f"must have {len(old)} items"
             for item in new:
                 problem = _number_problem(item, unit, False, name)
                 if problem is not None:
@@ -561,6 +563,69 @@ def _value_problem(name: str, old: Any, new: Any, unit: str | None) -> tuple[str
             f"must have the type of the default ({type(old).__name__})",
         )
     )
+
+
+def _kind_problem(old: Any, new: Any, unit: str | None, name: str) -> tuple[str, str] | None:
+    """Looser than ``_value_problem``, for a local article's own values: the kind of the national
+    default (and of its items) and the range of numbers, but any keys and any names."""
+    if old is None or _is_number(old):
+        return _number_problem(new, unit, old is None or old > 0, name)
+    if isinstance(old, bool | str):
+        return _value_problem(name, old, new, unit)
+    if isinstance(old, dict | list):
+        if type(new) is not type(old):
+            kind_zh, kind_en = ("映射", "mapping") if isinstance(old, dict) else ("列表", "list")
+            return f"应为{kind_zh}，实际为 {_describe(new)}", f"must be a {kind_en}, found {_describe(new)}"
+        olds = list(old.values()) if isinstance(old, dict) else old
+        news = list(new.values()) if isinstance(new, dict) else new
+        for item in news if olds else ():
+            problem = _kind_problem(olds[0], item, unit, name)
+            if problem is not None:
+                return problem
+    return None
+
+
+def _local_parameter_problems(local: Article, base: Catalogue, source: str, path: str) -> list[Problem]:
+    """A local article's parameters against those of the national article using the same predicate:
+    the same names (a predicate reads them), values of the same kind, finite numbers in range."""
+    template = next((a for a in base.articles if a.predicate == local.predicate and a.parameters), None)
+    if template is None:
+        return []
+    out: list[Problem] = []
+    for pname in sorted(set(local.parameters) - set(template.parameters)):
+        known = ", ".join(sorted(template.parameters))
+        out.append(
+            _problem(
+                source,
+                f"{path}.{pname}",
+                f"判定函数 {local.predicate} 没有参数 {pname!r}（可用：{known}）",
+                f"predicate {local.predicate} has no parameter {pname!r} (known: {known})",
+            )
+        )
+    for pname, default in sorted(template.parameters.items()):
+        given = local.parameters.get(pname)
+        if given is None:
+            if default.value is not None:
+                out.append(
+                    _problem(
+                        source,
+                        f"{path}.{pname}",
+                        f"缺少判定函数 {local.predicate} 所需的参数 {pname!r}",
+                        f"parameter {pname!r}, which predicate {local.predicate} reads, is missing",
+                    )
+                )
+            continue
+        wrong = _kind_problem(default.value, given.value, default.unit, pname)
+        if wrong is not None:
+            out.append(
+                _problem(
+                    source,
+                    f"{path}.{pname}.value",
+                    f"{local.code}.{pname} 的取值无效：{wrong[0]}",
+                    f"{local.code}.{pname}: invalid value: {wrong[1]}",
+                )
+            )
+    return out
 
 
 def apply_overlay(base: Catalogue, path: Path) -> Catalogue:
@@ -665,7 +730,12 @@ def apply_overlay(base: Catalogue, path: Path) -> Catalogue:
                 )
             )
             continue
-        articles[entry["code"]] = _article(entry, doc, origin=name)
+        local = _article(entry, doc, origin=name)
+        unfit = _local_parameter_problems(local, base, source, f"$.articles[{index}].parameters")
+        if unfit:
+            problems.extend(unfit)
+            continue
+        articles[entry["code"]] = local
 
     known_kinds = set(siting_rules()["kinds"])
     for kind in sorted(set(data.get("siting") or {}) - known_kinds):

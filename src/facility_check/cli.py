@@ -140,6 +140,8 @@ def _catalogue(overlay: str | None, lang: str) -> Catalogue:
 
 
 def _emit(text: str | bytes, out: str | None, lang: str = "zh") -> None:
+    if isinstance(text, str):
+        text = neutralise(text)  # no control character of an input reaches a terminal or file raw
     if out is not None:
         path = Path(out)
         try:
@@ -154,7 +156,6 @@ def _emit(text: str | bytes, out: str | None, lang: str = "zh") -> None:
         sys.stdout.buffer.write(text)
         sys.stdout.buffer.flush()
         return
-    text = neutralise(text)  # no control character of an input reaches the terminal raw
     try:
         sys.stdout.write(text)
     except UnicodeEncodeError:
