@@ -100,8 +100,13 @@ class SitingIndex:
             by_kind[code] = rid_of(layers.kind_list[code], {})
         req_id: np.ndarray = by_kind[layers.kinds]
         kind_list, kinds = layers.kind_list, layers.kinds
+        shared: dict[tuple[int, int], int] = {}  # (kind, id of a properties dict shared by features)
         for i, props in sorted(layers.properties.items()):
-            req_id[i] = rid_of(kind_list[kinds[i]], props)
+            key = (int(kinds[i]), id(props))
+            rid = shared.get(key)
+            if rid is None:
+                rid = shared[key] = rid_of(kind_list[key[0]], props)
+            req_id[i] = rid
         return req_id
 
     def evaluate(self, facility: Facility) -> SitingResult:

@@ -21,9 +21,10 @@ import jsonschema
 import numpy as np
 import orjson
 import shapely
+import shapely.errors
 from shapely.geometry import shape
 
-from ..geo.coords import geometry_to_wgs84, to_wgs84
+from ..geo.coords import bounds_outside_china, geometry_to_wgs84, to_wgs84
 from ..loading import decode, parse_json
 from ..problems import Problem, Severity, Text
 from ..resources import load_schema, siting_rules
@@ -302,6 +303,32 @@ def _props_ok(props: dict[str, Any]) -> bool:
     return not ("voltage_kv" in props and props["voltage_kv"] == 0)
 
 
+_EMPTY = ("几何为空", "empty geometry")
+
+
+def _shape_problem(gtype: str, coords: list[Any]) -> tuple[str, str] | None:
+    """Too few positions for the type (GEOS would raise), or none at all (an empty geometry)."""
+    if gtype == "Point":
+        return None
+    if not coords:
+        return _EMPTY
+    lines = [coords] if gtype == "LineString" else coords if gtype == "MultiLineString" else []
+    if any(len(line) < 2 for line in lines):
+        return ("线至少需要两个坐标点", "a line needs at least two positions")
+    polygons = [coords] if gtype == "Polygon" else coords if gtype == "MultiPolygon" else []
+    if any(not polygon for polygon in polygons):
+        return _EMPTY
+    for polygon in polygons:
+        for ring in polygon:
+            closes = len(ring) >= 3 and ring[0] != ring[-1]  # an unclosed ring gains its first position
+            if len(ring) + closes < 4:
+                return (
+                    "多边形的环至少需要四个坐标点（首尾相同）",
+                    "a polygon ring needs at least four positions (the first repeated last)",
+                )
+    return None
+
+
 def _slow_feature(
     feature: Any,
     index: int,
@@ -357,6 +384,10 @@ def _slow_feature(
     if not _positions_ok(coords, _DEPTH[gtype]):
         layers.problems.append(_feature_problem(source, index, fid, "坐标格式错误", "malformed coordinates"))
         return
+    shape_problem = _shape_problem(gtype, coords)
+    if shape_problem is not None:
+        layers.problems.append(_feature_problem(source, index, fid, *shape_problem))
+        return
     repaired = False
     if gtype == "Polygon":
         closed = [_close_ring(r) for r in coords]  # close every ring: no short-circuit
@@ -386,6 +417,11 @@ def load_layer(path: str, layers: HazardLayers) -> None:
                 )
             ]
         )
+    from .prepared import is_prepared, load_prepared
+
+    if is_prepared(p):
+        load_prepared(path, layers)
+        return
     system, _, features = _iter_features(p, source, layers)
     if system not in ("WGS84", "CGCS2000", "GCJ02", "BD09"):
         raise HazardError(
@@ -507,13 +543,15 @@ def _build(col: _Columns, system: str, source: str, layers: HazardLayers) -> Non
             geoms[k] = geometry_to_wgs84(
                 system, shape({"type": geometry["type"], "coordinates": geometry["coordinates"]})
             )
-        except (ValueError, TypeError, AttributeError, IndexError):
+        except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.ShapelyError):
             geoms[k] = None
     present = np.array([g is not None for g in geoms], dtype=bool) if n else np.zeros(0, dtype=bool)
     valid = np.zeros(n, dtype=bool)
     in_range = np.zeros(n, dtype=bool)
+    empty = np.zeros(n, dtype=bool)
     if present.any():
-        valid[present] = shapely.is_valid(geoms[present]) & ~shapely.is_empty(geoms[present])
+        empty[present] = shapely.is_empty(geoms[present])
+        valid[present] = shapely.is_valid(geoms[present]) & ~empty[present]
         bounds = shapely.bounds(geoms[present])
         in_range[present] = (
             (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
@@ -525,6 +563,8 @@ def _build(col: _Columns, system: str, source: str, layers: HazardLayers) -> Non
             layers.problems.append(
                 _feature_problem(source, index, fid, "几何无法解析", "geometry cannot be read")
             )
+        elif empty[k]:
+            layers.problems.append(_feature_problem(source, index, fid, *_EMPTY))
         elif not in_range[k]:
             layers.problems.append(
                 _feature_problem(source, index, fid, "坐标超出经纬度范围", "coordinates out of range")
@@ -541,6 +581,7 @@ def _build(col: _Columns, system: str, source: str, layers: HazardLayers) -> Non
                 )
             )
     kept = np.flatnonzero(keep)
+    _warn_outside_china(col, geoms, kept, source, layers)
     offset = len(layers.ids)
     renumber = {int(old): offset + new for new, old in enumerate(kept.tolist())}
     layers.ids = np.concatenate(
@@ -552,6 +593,29 @@ def _build(col: _Columns, system: str, source: str, layers: HazardLayers) -> Non
     for old, props in col.properties.items():
         if old in renumber:
             layers.properties[renumber[old]] = props
+
+
+def _warn_outside_china(
+    col: _Columns, geoms: np.ndarray, kept: np.ndarray, source: str, layers: HazardLayers
+) -> None:
+    """One warning per layer for usable features wholly outside China (often [lat, lon] positions)."""
+    if not len(kept):
+        return
+    outside, swapped = bounds_outside_china(shapely.bounds(geoms[kept]))
+    if not outside.any():
+        return
+    first = int(np.flatnonzero(outside)[0])
+    k = int(kept[first])
+    count = int(outside.sum())
+    zh = f"本图层有 {count} 个要素位于中国范围以外（此为第一个）"
+    en = f"{count} feature{'s' if count > 1 else ''} of this layer lie outside China's extent (this is the first)"
+    if swapped[first]:
+        zh += "；其坐标似乎写成了 [纬度, 经度]，GeoJSON 坐标顺序应为 [经度, 纬度]"
+        en += "; its coordinates look written [lat, lon]: GeoJSON positions are [lon, lat]"
+    problem = _feature_problem(source, col.feature_index[k], col.ids[k], zh, en, Severity.warning)
+    layers.problems.append(
+        Problem(problem.source, problem.path, "hazard.outside_china", problem.message, Severity.warning)
+    )
 
 
 def _geoms_from(xy: np.ndarray, counts: np.ndarray | None, system: str, kind: str) -> np.ndarray:

@@ -35,9 +35,11 @@ if TYPE_CHECKING:
     from .requirements import Requirement
 
 CELL_DEG = 0.1
-# A point site this close to a line or polygon lies on it: coordinates given to 7 decimals (~1 cm)
-# cannot place a point exactly on a segment in floating point, and the projection moves it by ~1e-9 m.
-ON_LINE_M = 0.005
+# A point site this close to a hazard lies on it (crossing): the distance accuracy target. A point
+# cannot lie exactly on a sloping segment in floating point, and a point on the straight line in
+# longitude/latitude lies centimetres off the geodesic segment the measurement reads (7 cm at the
+# midpoint of a 2 km segment at 42° N).
+ON_LINE_M = 0.5
 
 
 @cache
@@ -152,7 +154,7 @@ def finding(
     record_zh = "（危险源记录给出的距离）" if req.from_record else ""
     record_en = " (distance given by the hazard record)" if req.from_record else ""
     if crossing and req.must_not_cross:
-        zh = f"{title}{name} {hazard.id} 穿越场地（距{where_zh} 0.0 m）；不得穿越托育机构场地"
+        zh = f"{title}{name} {hazard.id} 穿越场地（距{where_zh} {d:.1f} m）；不得穿越托育机构场地"
         en = f"{hazard.kind} {hazard.id} crosses the site; it must not cross a childcare site"
     elif req.distance_m == 0:
         zh = f"{title}{name} {hazard.id} 距{where_zh} {d:.1f} m" + (
