@@ -141,6 +141,26 @@ def _timed(out: dict[str, dict[str, float]], name: str, fn: Callable[[], Any]) -
     return result
 
 
+def siting_stage(facilities: Path, prepared: Path) -> dict[str, dict[str, float]]:
+    """Run in a fresh process (``--child siting``): the siting stage alone, as ``district`` runs it."""
+    from facility_check.catalogue import load
+    from facility_check.loading import iter_sources
+    from facility_check.siting import SitingIndex, load_layers
+    from facility_check.validate import validate_items
+
+    out: dict[str, dict[str, float]] = {}
+    cat = load()
+    records = list(validate_items(iter_sources([str(facilities)]), TODAY))
+    usable = [v.facility for v in records if v.facility is not None]
+    layers = _timed(out, "hazards: prepared layer", lambda: load_layers([str(prepared)]))
+    index = _timed(out, "siting: index", lambda: SitingIndex(layers, cat))
+    _timed(out, "siting: measure", lambda: index.evaluate_many(usable, only_failed=True))
+    out["siting (index + measure)"] = {
+        k: out["siting: index"][k] + out["siting: measure"][k] for k in ("wall_s", "cpu_s")
+    }
+    return out
+
+
 def stages(facilities: Path, hazards: Path, prepared: Path) -> dict[str, dict[str, float]]:
     """Run in a fresh process (``--child stages``)."""
     from facility_check.catalogue import load
@@ -268,6 +288,30 @@ def _child(kind: str, *args: str) -> dict[str, Any]:
     return result
 
 
+def _siting_ratio(f: Path, prepared: Path, runs: int) -> dict[str, Any]:
+    siting_runs, join_runs = [], []
+    for _ in range(runs):
+        load = _load()
+        siting_runs.append(_child("siting", str(f), str(prepared)))
+        siting_runs[-1]["load average before"] = load
+        load = _load()
+        join_runs.append(_child("join", str(f), str(prepared)))
+        join_runs[-1]["load average before"] = load
+    siting, join = _median(siting_runs), _median(join_runs)
+    return {
+        "siting stage (fresh process)": _round(siting),
+        "bare STRtree join (fresh process)": _round(join),
+        "siting / bare join": {
+            k: round(siting["siting (index + measure)"][k] / join["bare join"][k], 2)
+            for k in ("wall_s", "cpu_s")
+        },
+        "per run (cpu_s): siting, join": [
+            [round(a["siting (index + measure)"]["cpu_s"], 2), round(b["bare join"]["cpu_s"], 2)]
+            for a, b in zip(siting_runs, join_runs, strict=True)
+        ],
+    }
+
+
 def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Key by key, the median of numbers (nested one level), over the runs."""
     out: dict[str, Any] = {}
@@ -295,8 +339,15 @@ def main() -> None:
     parser.add_argument("--case", default="10000x1000000", help="FACILITIESxHAZARDS")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-stages", action="store_true")
+    parser.add_argument(
+        "--siting-only", action="store_true", help="only the siting stage against the bare join"
+    )
     parser.add_argument("--no-geojson", action="store_true", help="end to end with the prepared layer only")
-    parser.add_argument("--grid", action="store_true", help="the growth curve, one run each")
+    parser.add_argument(
+        "--grid",
+        help="the growth curve, one run each: comma-separated FACILITIESxHAZARDS "
+        "(e.g. 1000x100000,10000x100000,1000x1000000,10000x1000000,50000x3000000)",
+    )
     parser.add_argument(
         "--compare-src",
         type=Path,
@@ -306,20 +357,16 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, *paths = args.child
-        result = stages(*map(Path, paths)) if kind == "stages" else bare_join(*map(Path, paths))
+        children = {"stages": stages, "siting": siting_stage, "join": bare_join}
+        result = children[kind](*map(Path, paths))
         print(json.dumps(result))
         return
     if args.grid:
         grid = {}
-        for nf, nh in [
-            (1_000, 1_000_000),
-            (10_000, 1_000_000),
-            (50_000, 1_000_000),
-            (10_000, 100_000),
-            (10_000, 3_000_000),
-        ]:
+        for case in args.grid.split(","):
+            nf, nh = (int(x) for x in case.split("x"))
             f, _, prepared = data(nf, nh)
-            grid[f"{nf} x {nh}"] = _round(end_to_end(f, prepared))
+            grid[f"{nf} x {nh}"] = {"load average before": _load(), **_round(end_to_end(f, prepared))}
             print(f"{nf} x {nh}", grid[f"{nf} x {nh}"], file=sys.stderr)
         print(json.dumps({"cpus": os.cpu_count(), "grid (prepared layer, default workers)": grid}, indent=2))
         return
@@ -330,6 +377,10 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "runs": args.runs,
     }
+    if args.siting_only:
+        results.update(_siting_ratio(f, prepared, args.runs))
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+        return
     variants = [("prepared layer", prepared)] + ([] if args.no_geojson else [("GeoJSON Lines layer", h)])
     for label, layer in variants:
         results[f"end to end, {label}"] = _round(_median([end_to_end(f, layer) for _ in range(args.runs)]))

@@ -88,7 +88,10 @@ OverlayOpt = Annotated[
 ]
 HazardsOpt = Annotated[
     list[str] | None,
-    typer.Option("--hazards", help="危险源图层 GeoJSON（可多次指定）/ hazard layer, GeoJSON (repeatable)"),
+    typer.Option(
+        "--hazards",
+        help="危险源图层 GeoJSON 或预处理图层（可多次指定）/ hazard layer, GeoJSON or prepared (repeatable)",
+    ),
 ]
 OutOpt = Annotated[
     str | None, typer.Option("--out", help="写入文件而不是标准输出 / write to a file, not stdout")
@@ -283,7 +286,10 @@ def siting(
     files: Annotated[list[str], typer.Argument(help="机构记录 / facility record(s)")],
     hazards: Annotated[
         list[str],
-        typer.Option("--hazards", help="危险源图层 GeoJSON（可多次指定）/ hazard layer (repeatable)"),
+        typer.Option(
+            "--hazards",
+            help="危险源图层 GeoJSON 或预处理图层（可多次指定）/ hazard layer, GeoJSON or prepared (repeatable)",
+        ),
     ],
     overlay: OverlayOpt = None,
     fmt: Annotated[SitingFormat, typer.Option("--format")] = "text",
