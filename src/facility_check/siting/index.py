@@ -101,7 +101,7 @@ class SitingIndex:
         req_id: np.ndarray = by_kind[layers.kinds]
         kind_list, kinds = layers.kind_list, layers.kinds
         shared: dict[tuple[int, int], int] = {}  # (kind, id of a properties dict shared by features)
-        for i, props in sorted(layers.properties.items()):
+        for i, props in layers.properties.items():  # any order: only the row numbers depend on it
             key = (int(kinds[i]), id(props))
             rid = shared.get(key)
             if rid is None:
