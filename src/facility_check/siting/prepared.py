@@ -285,7 +285,12 @@ def load_prepared(path: str, layers: HazardLayers) -> None:
         kinds = np.array([code[k] for k in kind_col.to_pylist()], dtype=np.int8)
     ids = table.column("id").to_numpy(zero_copy_only=False)  # object array of str: no copy into UCS-4
     layer = table.column("layer").to_numpy().astype(np.int16) + np.int16(layer_offset)
-    geometries = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
+    # chunk by chunk (row groups): the WKB of a million features never exists as Python bytes at once
+    geometries = np.empty(n, dtype=object)
+    at = 0
+    for chunk in table.column("geometry").chunks:
+        geometries[at : at + len(chunk)] = shapely.from_wkb(chunk.to_numpy(zero_copy_only=False))
+        at += len(chunk)
     props_col = table.column("properties").combine_chunks()
     if props_col.null_count < n:
         # each distinct property set parsed once and shared (read-only) by the features that have it
@@ -303,4 +308,6 @@ def load_prepared(path: str, layers: HazardLayers) -> None:
     layers.ids = np.concatenate([layers.ids, ids]) if len(layers.ids) else ids
     layers.kinds = np.concatenate([layers.kinds, kinds])
     layers.layer = np.concatenate([layers.layer, layer])
-    layers.geometries = np.concatenate([layers.geometries, np.asarray(geometries, dtype=object)])
+    layers.geometries = (
+        np.concatenate([layers.geometries, geometries]) if len(layers.geometries) else geometries
+    )
