@@ -269,3 +269,8 @@ def test_a_parquet_file_that_is_not_a_prepared_layer_is_refused(tmp_path: Path) 
     with pytest.raises(HazardError) as caught:
         load_layers([str(path)])
     assert "not a facility-check prepared layer" in caught.value.problems[0].message.en
+
+
+def test_hazards_alone_prints_its_help() -> None:
+    result = CliRunner().invoke(app, ["hazards"])
+    assert result.exit_code == 0 and "prepare" in result.output

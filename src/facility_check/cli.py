@@ -505,10 +505,16 @@ _USAGE_ZH = (
 )
 
 
-hazards_app = typer.Typer(
-    help="危险源图层工具 / hazard layer tools", no_args_is_help=True, pretty_exceptions_enable=False
-)
+hazards_app = typer.Typer(help="危险源图层工具 / hazard layer tools", pretty_exceptions_enable=False)
 app.add_typer(hazards_app, name="hazards")
+
+
+@hazards_app.callback(invoke_without_command=True)
+def _hazards(ctx: typer.Context) -> None:
+    """危险源图层工具 / hazard layer tools."""
+    if ctx.invoked_subcommand is None:  # `facility-check hazards` alone: its help, not an error
+        typer.echo(ctx.get_help())
+        raise typer.Exit(EXIT_OK)
 
 
 @hazards_app.command("prepare")
