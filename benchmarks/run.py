@@ -1,53 +1,49 @@
 """The provincial benchmark: `facility-check district` on a synthetic Liaoning (not a timed test).
 
-    python benchmarks/run.py                # 10,000 facilities x 1,000,000 hazards, plus the scaling grid
-    python benchmarks/run.py --quick        # 1,000 x 100,000 only
+    python benchmarks/run.py                  # 10,000 facilities x 1,000,000 hazards, 3 runs
+    python benchmarks/run.py --quick          # 1,000 x 100,000
+    python benchmarks/run.py --case 50000x3000000 --runs 1 --no-stages   # the national measurement
+    python benchmarks/run.py --grid           # the growth curve (1k..50k facilities, 100k..3M hazards)
 
-Reports, for the main case:
-* end to end: the real CLI in a subprocess — wall time and peak memory (PSS summed over the
-  process and its workers, sampled every 50 ms);
-* stages, in one process: load + validate, articles (the two standards), design, siting,
-  aggregation;
-* the siting stage against a plain shapely STRtree distance join over the same geometries
-  (one projection for the province, `query(predicate="dwithin")` at the largest distance, then
-  exact distances), measured in the same run;
-* the scaling grid 1k/10k facilities x 100k/1M hazards (end to end).
+Every figure is the median of ``--runs`` runs, in wall seconds and CPU seconds (user + system, all
+processes): the machine may be shared, and CPU seconds are what a quiet machine would need. The
+load average is printed before each run.
+
+Reports, for the case:
+* end to end: the real CLI in a subprocess, GeoJSON Lines layer and prepared layer, default workers
+  and one worker — wall, CPU and peak memory (PSS summed over the process and its workers, sampled
+  every 50 ms);
+* stages, in a fresh process each: load + validate, hazards (GeoJSON Lines and prepared), siting
+  (index + measure, as ``district`` runs it), design, articles, aggregation;
+* the bare join, in a fresh process on the same data: the same WGS-84 geometries, one projection
+  for the province, one STRtree, ``query(predicate="dwithin")`` at the largest reach, exact distances
+  — and the ratio siting / bare join.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-
-import numpy as np
-import shapely
-from pyproj import Transformer
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / "data"
 sys.path.insert(0, str(ROOT / "src"))
 
-from facility_check.catalogue import load  # noqa: E402
-from facility_check.district import aggregate, row_from_report  # noqa: E402
-from facility_check.engine import SCORED_STANDARDS, Options, _score, design_verdict, run_article  # noqa: E402  # noqa: E402
-from facility_check.loading import iter_sources  # noqa: E402
-from facility_check.report import DesignResult, FacilityReport  # noqa: E402
-from facility_check.rules.base import Context  # noqa: E402
-from facility_check.siting import SitingIndex, facility_geometry, load_layers  # noqa: E402
-from facility_check.validate import validate_items  # noqa: E402
-
 TODAY = date(2026, 11, 24)
 
 
-def data(facilities: int, hazards: int) -> tuple[Path, Path]:
+def data(facilities: int, hazards: int) -> tuple[Path, Path, Path]:
     f, h = DATA / f"facilities-{facilities}.jsonl", DATA / f"hazards-{hazards}.geojsonl"
     if not (f.exists() and h.exists()):
         subprocess.run(
@@ -61,7 +57,14 @@ def data(facilities: int, hazards: int) -> tuple[Path, Path]:
             ],
             check=True,
         )
-    return f, h
+    prepared = h.with_suffix(".parquet")
+    if not prepared.exists() or prepared.stat().st_mtime < h.stat().st_mtime:
+        subprocess.run(
+            [sys.executable, "-m", "facility_check", "hazards", "prepare", str(h), "--out", str(prepared)],
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        )
+    return f, h, prepared
 
 
 def _pss_kib(pid: int) -> int:
@@ -80,7 +83,18 @@ def _pss_kib(pid: int) -> int:
     return total
 
 
-def end_to_end(facilities: Path, hazards: Path, workers: int | None = None) -> dict[str, float]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
+def end_to_end(
+    facilities: Path, hazards: Path, workers: int | None = None, src: Path = ROOT / "src"
+) -> dict[str, float]:
     cmd = [
         sys.executable,
         "-m",
@@ -96,8 +110,10 @@ def end_to_end(facilities: Path, hazards: Path, workers: int | None = None) -> d
     ]
     if workers:
         cmd += ["--workers", str(workers)]
+    load = _load()
+    cpu0 = _children_cpu()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(src)})
     peak = 0
     stop = threading.Event()
 
@@ -110,111 +126,287 @@ def end_to_end(facilities: Path, hazards: Path, workers: int | None = None) -> d
     sampler = threading.Thread(target=sample)
     sampler.start()
     _, err = proc.communicate()
+    wall = time.perf_counter() - start
     stop.set()
     sampler.join()
     if proc.returncode not in (0, 1):
         raise RuntimeError(err.decode())
-    return {"seconds": time.perf_counter() - start, "peak_mib": peak / 1024}
+    return {"wall_s": wall, "cpu_s": _children_cpu() - cpu0, "peak_mib": peak / 1024, "load_before": load}
 
 
-def stages(facilities: Path, hazards: Path) -> dict[str, float]:
+def _timed(out: dict[str, dict[str, float]], name: str, fn: Callable[[], Any]) -> Any:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    out[name] = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
+    return result
+
+
+def siting_stage(facilities: Path, prepared: Path) -> dict[str, dict[str, float]]:
+    """Run in a fresh process (``--child siting``): the siting stage alone, as ``district`` runs it."""
+    from facility_check.catalogue import load
+    from facility_check.loading import iter_sources
+    from facility_check.siting import SitingIndex, load_layers
+    from facility_check.validate import validate_items
+
+    out: dict[str, dict[str, float]] = {}
     cat = load()
-    options = Options()
-    out: dict[str, float] = {}
-    t = time.perf_counter()
     records = list(validate_items(iter_sources([str(facilities)]), TODAY))
-    out["load + validate"] = time.perf_counter() - t
+    usable = [v.facility for v in records if v.facility is not None]
+    layers = _timed(out, "hazards: prepared layer", lambda: load_layers([str(prepared)]))
+    index = _timed(out, "siting: index", lambda: SitingIndex(layers, cat))
+    _timed(out, "siting: measure", lambda: index.evaluate_many(usable, only_failed=True))
+    out["siting (index + measure)"] = {
+        k: out["siting: index"][k] + out["siting: measure"][k] for k in ("wall_s", "cpu_s")
+    }
+    return out
+
+
+def stages(facilities: Path, hazards: Path, prepared: Path) -> dict[str, dict[str, float]]:
+    """Run in a fresh process (``--child stages``)."""
+    from facility_check.catalogue import load
+    from facility_check.district import aggregate, row_from_report
+    from facility_check.engine import SCORED_STANDARDS, Options, _score, design_verdict, run_article
+    from facility_check.loading import iter_sources
+    from facility_check.report import DesignResult, FacilityReport
+    from facility_check.rules.base import Context
+    from facility_check.siting import SitingIndex, load_layers
+    from facility_check.validate import validate_items
+
+    out: dict[str, dict[str, float]] = {}
+    cat = _timed(out, "catalogue", load)
+    records = _timed(
+        out, "load + validate", lambda: list(validate_items(iter_sources([str(facilities)]), TODAY))
+    )
     usable = [v.facility for v in records if v.facility is not None]
     active = list(cat.active())
     design_articles = [a for a in active if a.document.id == "design"]
     scored_articles = [a for a in active if a.document.id in SCORED_STANDARDS]
+    _timed(out, "hazards: GeoJSON Lines layer", lambda: load_layers([str(hazards)]))
+    layers = _timed(out, "hazards: prepared layer", lambda: load_layers([str(prepared)]))
+    index = _timed(out, "siting: index", lambda: SitingIndex(layers, cat))
+    sitings = _timed(out, "siting: measure", lambda: index.evaluate_many(usable, only_failed=True))
+    out["siting (index + measure)"] = {
+        k: out["siting: index"][k] + out["siting: measure"][k] for k in ("wall_s", "cpu_s")
+    }
 
-    t = time.perf_counter()
-    layers = load_layers([str(hazards)])
-    out["hazards: load layer"] = time.perf_counter() - t
-    t = time.perf_counter()
-    index = SitingIndex(layers, cat)
-    sitings = index.evaluate_many(usable)
-    out["siting (index + measure)"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    designs = [
-        tuple(
-            run_article(a, f, Context(as_of=f.inspection.inspection_date if f.inspection else None))
-            for a in design_articles
-        )
-        for f in usable
-    ]
-    out["design"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    reports = []
-    for f, design, siting in zip(usable, designs, sitings, strict=True):
-        ctx = Context(
-            as_of=f.inspection.inspection_date if f.inspection else None,
-            related={r.code: r.status for r in design},
-            related_evidence={r.code: r.checks for r in design},
-            siting_verdict=siting.verdict,
-            siting_summary=siting.summary(),
-        )
-        articles = tuple(run_article(a, f, ctx) for a in scored_articles)
-        reports.append(
-            FacilityReport(
-                f.facility_id,
-                f.name,
-                "bench",
-                ctx.as_of,
-                "inspection",
-                articles,
-                {std: _score(std, articles) for std in SCORED_STANDARDS},
-                DesignResult(design_verdict(design), tuple(sorted(design, key=lambda r: r.code))),
-                siting,
-                None,
+    def design() -> list[Any]:
+        return [
+            tuple(
+                run_article(a, f, Context(as_of=f.inspection.inspection_date if f.inspection else None))
+                for a in design_articles
             )
-        )
-    out["articles (setup + management)"] = time.perf_counter() - t
+            for f in usable
+        ]
 
-    t = time.perf_counter()
-    rows = [row_from_report(r) for r in reports]
-    aggregate(rows, len(records), [], cat, options, index, [], False)
-    out["aggregation"] = time.perf_counter() - t
+    designs = _timed(out, "design", design)
 
-    # the baseline: a plain STRtree distance join over the same geometries
-    t = time.perf_counter()
-    to_m = Transformer.from_crs(
-        "EPSG:4326", "+proj=tmerc +lon_0=122.3 +k=1 +x_0=500000 +ellps=WGS84 +units=m", always_xy=True
+    def articles() -> list[FacilityReport]:
+        reports = []
+        for f, design, siting in zip(usable, designs, sitings, strict=True):
+            ctx = Context(
+                as_of=f.inspection.inspection_date if f.inspection else None,
+                related={r.code: r.status for r in design},
+                related_evidence={r.code: r.checks for r in design},
+                siting_verdict=siting.verdict,
+                siting_summary=siting.summary(),
+            )
+            results = tuple(run_article(a, f, ctx) for a in scored_articles)
+            reports.append(
+                FacilityReport(
+                    f.facility_id,
+                    f.name,
+                    "bench",
+                    ctx.as_of,
+                    "inspection",
+                    results,
+                    {std: _score(std, results) for std in SCORED_STANDARDS},
+                    DesignResult(design_verdict(design), tuple(sorted(design, key=lambda r: r.code))),
+                    siting,
+                    None,
+                )
+            )
+        return reports
+
+    reports = _timed(out, "articles (setup + management)", articles)
+    _timed(
+        out,
+        "aggregation",
+        lambda: aggregate(
+            [row_from_report(r) for r in reports], len(records), [], cat, Options(), index, [], False
+        ),
     )
-
-    def project(geoms: np.ndarray) -> np.ndarray:
-        return shapely.transform(geoms, lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1])))
-
-    hazards_m = project(layers.geometries)
-    facilities_m = project(np.array([facility_geometry(f)[0] for f in usable], dtype=object))
-    tree = shapely.STRtree(hazards_m)
-    a, b = tree.query(facilities_m, predicate="dwithin", distance=float(index.reach_m.max()))
-    shapely.distance(facilities_m[a], hazards_m[b])
-    out["baseline: plain STRtree distance join"] = time.perf_counter() - t
-    out["pairs (baseline)"] = float(len(a))
     return out
 
 
+def bare_join(facilities: Path, prepared: Path) -> dict[str, Any]:
+    """Run in a fresh process (``--child join``): a plain STRtree distance join on the same data."""
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+
+    from facility_check.catalogue import load
+    from facility_check.loading import iter_sources
+    from facility_check.siting import SitingIndex, facility_geometry, load_layers
+    from facility_check.validate import validate_items
+
+    records = list(validate_items(iter_sources([str(facilities)]), TODAY))
+    usable = [v.facility for v in records if v.facility is not None]
+    layers = load_layers([str(prepared)])
+    reach = float(SitingIndex(layers, load()).reach_m.max())
+    facility_geoms = np.array([facility_geometry(f)[0] for f in usable], dtype=object)
+    facility_geoms = facility_geoms[facility_geoms != None]  # noqa: E711 - numpy elementwise
+    out: dict[str, Any] = {}
+
+    def join() -> int:
+        to_m = Transformer.from_crs(
+            "EPSG:4326", "+proj=tmerc +lon_0=122.3 +k=1 +x_0=500000 +ellps=WGS84 +units=m", always_xy=True
+        )
+
+        def project(geoms: np.ndarray) -> np.ndarray:
+            return shapely.transform(geoms, lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1])))
+
+        hazards_m = project(layers.geometries)
+        facilities_m = project(facility_geoms)
+        tree = shapely.STRtree(hazards_m)
+        a, b = tree.query(facilities_m, predicate="dwithin", distance=reach)
+        shapely.distance(facilities_m[a], hazards_m[b])
+        return len(a)
+
+    out["pairs"] = _timed(out, "bare join", join)
+    return out
+
+
+def _child(kind: str, *args: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", kind, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def _siting_ratio(f: Path, prepared: Path, runs: int) -> dict[str, Any]:
+    siting_runs, join_runs = [], []
+    for _ in range(runs):
+        load = _load()
+        siting_runs.append(_child("siting", str(f), str(prepared)))
+        siting_runs[-1]["load average before"] = load
+        load = _load()
+        join_runs.append(_child("join", str(f), str(prepared)))
+        join_runs[-1]["load average before"] = load
+    siting, join = _median(siting_runs), _median(join_runs)
+    return {
+        "siting stage (fresh process)": _round(siting),
+        "bare STRtree join (fresh process)": _round(join),
+        "siting / bare join": {
+            k: round(siting["siting (index + measure)"][k] / join["bare join"][k], 2)
+            for k in ("wall_s", "cpu_s")
+        },
+        "per run (cpu_s): siting, join": [
+            [round(a["siting (index + measure)"]["cpu_s"], 2), round(b["bare join"]["cpu_s"], 2)]
+            for a, b in zip(siting_runs, join_runs, strict=True)
+        ],
+    }
+
+
+def _median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Key by key, the median of numbers (nested one level), over the runs."""
+    out: dict[str, Any] = {}
+    for key, value in runs[0].items():
+        if isinstance(value, dict):
+            out[key] = {k: statistics.median(r[key][k] for r in runs) for k in value}
+        else:
+            out[key] = statistics.median(r[key] for r in runs)
+    return out
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _round(v) for k, v in value.items()}
+    if isinstance(value, float):
+        return round(value, 2)
+    return value
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="1,000 x 100,000")
+    parser.add_argument("--case", default="10000x1000000", help="FACILITIESxHAZARDS")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-stages", action="store_true")
+    parser.add_argument(
+        "--siting-only", action="store_true", help="only the siting stage against the bare join"
+    )
+    parser.add_argument("--no-geojson", action="store_true", help="end to end with the prepared layer only")
+    parser.add_argument(
+        "--grid",
+        help="the growth curve, one run each: comma-separated FACILITIESxHAZARDS "
+        "(e.g. 1000x100000,10000x100000,1000x1000000,10000x1000000,50000x3000000)",
+    )
+    parser.add_argument(
+        "--compare-src",
+        type=Path,
+        help="also run end to end with the code in this src/ directory (e.g. an older checkout)",
+    )
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    big = (1_000, 100_000) if args.quick else (10_000, 1_000_000)
-    f, h = data(*big)
-    results: dict[str, object] = {"case": {"facilities": big[0], "hazards": big[1]}, "cpus": os.cpu_count()}
-    results["end_to_end"] = end_to_end(f, h)
-    results["end_to_end_1_worker"] = end_to_end(f, h, workers=1)
-    gc.collect()
-    results["stages_seconds"] = stages(f, h)
-    if not args.quick:
+    if args.child:
+        kind, *paths = args.child
+        children = {"stages": stages, "siting": siting_stage, "join": bare_join}
+        result = children[kind](*map(Path, paths))
+        print(json.dumps(result))
+        return
+    if args.grid:
         grid = {}
-        for nf in (1_000, 10_000):
-            for nh in (100_000, 1_000_000):
-                grid[f"{nf} x {nh}"] = end_to_end(*data(nf, nh))
-        results["scaling"] = grid
+        for case in args.grid.split(","):
+            nf, nh = (int(x) for x in case.split("x"))
+            f, _, prepared = data(nf, nh)
+            grid[f"{nf} x {nh}"] = {"load average before": _load(), **_round(end_to_end(f, prepared))}
+            print(f"{nf} x {nh}", grid[f"{nf} x {nh}"], file=sys.stderr)
+        print(json.dumps({"cpus": os.cpu_count(), "grid (prepared layer, default workers)": grid}, indent=2))
+        return
+    nf, nh = (1_000, 100_000) if args.quick else tuple(int(x) for x in args.case.split("x"))
+    f, h, prepared = data(nf, nh)
+    results: dict[str, Any] = {
+        "case": {"facilities": nf, "hazards": nh},
+        "cpus": os.cpu_count(),
+        "runs": args.runs,
+    }
+    if args.siting_only:
+        results.update(_siting_ratio(f, prepared, args.runs))
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+        return
+    variants = [("prepared layer", prepared)] + ([] if args.no_geojson else [("GeoJSON Lines layer", h)])
+    for label, layer in variants:
+        results[f"end to end, {label}"] = _round(_median([end_to_end(f, layer) for _ in range(args.runs)]))
+        print(label, results[f"end to end, {label}"], file=sys.stderr)
+    if args.compare_src:
+        results[f"end to end, GeoJSON Lines layer, code in {args.compare_src}"] = _round(
+            _median([end_to_end(f, h, src=args.compare_src) for _ in range(args.runs)])
+        )
+    results["end to end, prepared layer, 1 worker"] = _round(
+        _median([end_to_end(f, prepared, workers=1) for _ in range(args.runs)])
+    )
+    if not args.no_stages:
+        stage_runs, join_runs = [], []
+        for _ in range(args.runs):
+            load = _load()
+            stage_runs.append(_child("stages", str(f), str(h), str(prepared)))
+            join = _child("join", str(f), str(prepared))
+            join["load average before"] = load
+            join_runs.append(join)
+        results["stages (fresh process)"] = _round(_median(stage_runs))
+        join = _median(join_runs)
+        results["bare STRtree join (fresh process)"] = _round(join)
+        siting = results["stages (fresh process)"]["siting (index + measure)"]
+        results["siting / bare join"] = {
+            k: round(siting[k] / join["bare join"][k], 2) for k in ("wall_s", "cpu_s")
+        }
     print(json.dumps(results, indent=2, ensure_ascii=False))
 
 

@@ -31,7 +31,7 @@ from .render.rubric import RUBRIC_REPORTERS
 from .render.siting import SITING_REPORTERS
 from .render.validation import VALIDATION_REPORTERS, problem_line
 from .report import FacilityReport
-from .siting import SitingIndex
+from .siting import HazardError, SitingIndex, load_layers
 from .validate import ValidatedRecord
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -102,7 +102,10 @@ OverlayOpt = Annotated[
 ]
 HazardsOpt = Annotated[
     list[str] | None,
-    typer.Option("--hazards", help="危险源图层 GeoJSON（可多次指定）/ hazard layer, GeoJSON (repeatable)"),
+    typer.Option(
+        "--hazards",
+        help="危险源图层 GeoJSON 或预处理图层（可多次指定）/ hazard layer, GeoJSON or prepared (repeatable)",
+    ),
 ]
 OutOpt = Annotated[
     str | None, typer.Option("--out", help="写入文件而不是标准输出 / write to a file, not stdout")
@@ -427,7 +430,10 @@ def siting(
     files: Annotated[list[str], typer.Argument(help="机构记录 / facility record(s)")],
     hazards: Annotated[
         list[str],
-        typer.Option("--hazards", help="危险源图层 GeoJSON（可多次指定）/ hazard layer (repeatable)"),
+        typer.Option(
+            "--hazards",
+            help="危险源图层 GeoJSON 或预处理图层（可多次指定）/ hazard layer, GeoJSON or prepared (repeatable)",
+        ),
     ],
     overlay: OverlayOpt = None,
     fmt: Annotated[SitingFormat, typer.Option("--format")] = "text",
@@ -1055,6 +1061,59 @@ _USAGE_ZH = (
     (re.compile(r"^Invalid value for '(.+?)': (.+)$"), "{0} 的取值无效：{1}"),
     (re.compile(r"^Option '(.+)' requires an argument\.?$"), "选项 {0} 需要一个值"),
 )
+
+
+hazards_app = typer.Typer(help="危险源图层工具 / hazard layer tools", pretty_exceptions_enable=False)
+app.add_typer(hazards_app, name="hazards")
+
+
+@hazards_app.callback(invoke_without_command=True)
+def _hazards(ctx: typer.Context) -> None:
+    """危险源图层工具 / hazard layer tools."""
+    if ctx.invoked_subcommand is None:  # `facility-check hazards` alone: its help, not an error
+        typer.echo(ctx.get_help())
+        raise typer.Exit(EXIT_OK)
+
+
+@hazards_app.command("prepare")
+def hazards_prepare(
+    layers: Annotated[list[str], typer.Argument(help="危险源图层 GeoJSON / hazard layers, GeoJSON")],
+    out: Annotated[str, typer.Option("--out", help="预处理图层（GeoParquet）/ prepared layer (GeoParquet)")],
+    allow_incomplete: Annotated[
+        bool,
+        typer.Option(
+            "--allow-incomplete",
+            help="有无法使用的要素时仍写出（之后每次使用都会再次报告）/ write even if features are rejected "
+            "(every later use reports them again)",
+        ),
+    ] = False,
+    lang: LangOpt = "zh",
+) -> None:
+    """预处理危险源图层：校验、转换为 WGS-84，写成 GeoParquet 并记录源文件哈希；可用于任何 --hazards。
+
+    Validate hazard layers once, convert them to WGS-84 and write GeoParquet with the source files'
+    hashes; accepted by every --hazards option, refused once a source layer changes."""
+    from .siting.prepared import write_prepared
+
+    try:
+        loaded = load_layers(layers)
+    except HazardError as exc:
+        _fail(exc.problems, lang)
+    for p in loaded.problems:
+        sys.stderr.write(problem_line(p, lang) + "\n")
+    if loaded.rejected and not allow_incomplete:
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        write_prepared(loaded, layers, Path(out))
+    except HazardError as exc:
+        _fail(exc.problems, lang)
+    except OSError as exc:
+        _fail([Problem(out, "$", "output", Text(f"无法写入：{exc}", f"cannot write: {exc}"))], lang)
+    n = len(loaded)
+    sys.stderr.write(
+        f"已写出 {n} 个危险源要素：{out}\n" if lang == "zh" else f"wrote {n} hazard features to {out}\n"
+    )
+    raise typer.Exit(EXIT_OK)
 
 
 def _usage_message(message: str, lang: str, command: str) -> str:

@@ -85,12 +85,10 @@ class FacilityRow:
 
 
 def row_from_report(r: FacilityReport) -> FacilityRow:
+    ordered = [x for x in r.ordered_articles() if x.counts]
+
     def codes(std: str, status: Status) -> tuple[str, ...]:
-        return tuple(
-            x.code
-            for x in r.ordered_articles()
-            if x.article.document.id == std and x.counts and x.status == status
-        )
+        return tuple(x.code for x in ordered if x.status == status and x.article.document.id == std)
 
     missing = sorted(
         {
@@ -275,7 +273,12 @@ def _process(
             if not (v.ok and v.facility is not None):
                 out.rejected.append(Rejected(v.source, v.facility_id, tuple(v.problems)))
         facilities = [v.facility for v in usable if v.facility is not None]
-        sitings = siting_index.evaluate_many(facilities) if siting_index is not None else [None] * len(usable)
+        # only failures are kept of siting (the verdict and `siting_failures`): passed pairs need no finding
+        sitings = (
+            siting_index.evaluate_many(facilities, only_failed=True)
+            if siting_index is not None
+            else [None] * len(usable)
+        )
         for v, siting in zip(usable, sitings, strict=True):
             assert v.facility is not None
             out.warnings.extend(p for p in v.problems if p.severity == Severity.warning)

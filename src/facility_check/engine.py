@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from .catalogue import Article, Catalogue
 from .problems import Problem, Text
@@ -30,21 +31,62 @@ def reference_date(facility: Facility, options: Options) -> tuple[date | None, s
     return None, None
 
 
+_NOTHING_CHECKED = (Check(Status.unknown, Text("未能检查（无可用事实）", "nothing could be checked")),)
+
+
+def _not_checked(article: Article) -> ArticleResult:
+    who = {"government": ("政府部门", "government"), "none": ("无（原则性条款）", "no one (a principle)")}
+    zh, en = who.get(article.binds, ("—", "—"))
+    note = Check(
+        Status.not_applicable,
+        Text(f"本条约束对象：{zh}，不对机构逐条检查", f"binds {en}; not checked per facility"),
+    )
+    return ArticleResult(article, Status.not_applicable, (note,))
+
+
 def run_article(article: Article, facility: Facility, ctx: Context) -> ArticleResult:
     if not article.checked:
-        who = {"government": ("政府部门", "government"), "none": ("无（原则性条款）", "no one (a principle)")}
-        zh, en = who.get(article.binds, ("—", "—"))
-        note = Check(
-            Status.not_applicable,
-            Text(f"本条约束对象：{zh}，不对机构逐条检查", f"binds {en}; not checked per facility"),
-        )
-        return ArticleResult(article, Status.not_applicable, (note,))
+        return _not_checked(article)
     assert article.predicate is not None
     predicate = REGISTRY[article.predicate]
     checks = tuple(predicate(facility, article.params(), ctx))
     if not checks:  # a predicate that looked at nothing cannot certify anything
-        checks = (Check(Status.unknown, Text("未能检查（无可用事实）", "nothing could be checked")),)
+        checks = _NOTHING_CHECKED
     return ArticleResult(article, aggregate(checks), checks)
+
+
+class _Plan(NamedTuple):
+    """What every facility of one catalogue runs: worked out once, not per facility."""
+
+    design: tuple[Article, ...]
+    scored: tuple[Article, ...]
+    # results of articles not checked per facility: the same for every facility
+    fixed: dict[str, ArticleResult]
+
+
+_PLANS: dict[int, tuple[Catalogue, _Plan]] = {}
+
+
+def _plan(catalogue: Catalogue) -> _Plan:
+    cached = _PLANS.get(id(catalogue))
+    if cached is not None and cached[0] is catalogue:
+        return cached[1]
+    active = list(catalogue.active())
+    plan = _Plan(
+        tuple(a for a in active if a.document.id == "design"),
+        tuple(a for a in active if a.document.id in SCORED_STANDARDS),
+        {a.code: _not_checked(a) for a in active if not a.checked},
+    )
+    if len(_PLANS) > 8:  # catalogues are few (one per overlay); never let this grow
+        _PLANS.clear()
+    _PLANS[id(catalogue)] = (catalogue, plan)
+    return plan
+
+
+def _run(
+    articles: tuple[Article, ...], fixed: dict[str, ArticleResult], facility: Facility, ctx: Context
+) -> tuple[ArticleResult, ...]:
+    return tuple(fixed.get(a.code) or run_article(a, facility, ctx) for a in articles)
 
 
 def design_verdict(results: tuple[ArticleResult, ...]) -> str:
@@ -66,9 +108,9 @@ def evaluate(
     warnings: tuple[Problem, ...] = (),
 ) -> FacilityReport:
     as_of, as_of_source = reference_date(facility, options)
-    active = list(catalogue.active())
+    plan = _plan(catalogue)
     base_ctx = Context(as_of=as_of)
-    design = tuple(run_article(a, facility, base_ctx) for a in active if a.document.id == "design")
+    design = _run(plan.design, plan.fixed, facility, base_ctx)
     related = {r.code: r.status for r in design}
     ctx = Context(
         as_of=as_of,
@@ -77,7 +119,7 @@ def evaluate(
         siting_verdict=siting.verdict if siting else None,
         siting_summary=siting.summary() if siting else None,
     )
-    articles = tuple(run_article(a, facility, ctx) for a in active if a.document.id in SCORED_STANDARDS)
+    articles = _run(plan.scored, plan.fixed, facility, ctx)
     scores = {std: _score(std, articles) for std in SCORED_STANDARDS}
     meta = {
         "name": facility.name,

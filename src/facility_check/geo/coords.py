@@ -27,8 +27,22 @@ _MAX_ITERATIONS: Final = 30
 SYSTEMS: Final = ("WGS84", "CGCS2000", "GCJ02", "BD09")
 
 
+# China's bounding box as GCJ-02's reference implementation draws it (lon min, lat min, lon max, lat max)
+CHINA_BBOX: Final = (72.004, 0.8293, 137.8347, 55.8271)
+
+
 def _out_of_china(lon: Array, lat: Array) -> npt.NDArray[np.bool_]:
-    return (lon < 72.004) | (lon > 137.8347) | (lat < 0.8293) | (lat > 55.8271)
+    return (lon < CHINA_BBOX[0]) | (lon > CHINA_BBOX[2]) | (lat < CHINA_BBOX[1]) | (lat > CHINA_BBOX[3])
+
+
+def bounds_outside_china(bounds: Array) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """For ``(n, 4)`` bounds (minx, miny, maxx, maxy): which lie wholly outside China's box, and
+    which of those would lie within it read as [lat, lon] (positions written the wrong way round)."""
+    minx, miny, maxx, maxy = bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3]
+    lon0, lat0, lon1, lat1 = CHINA_BBOX
+    outside = (maxx < lon0) | (minx > lon1) | (maxy < lat0) | (miny > lat1)
+    swapped_inside = (miny >= lon0) & (maxy <= lon1) & (minx >= lat0) & (maxx <= lat1)
+    return outside, outside & swapped_inside
 
 
 def _transform_lat(x: Array, y: Array) -> Array:

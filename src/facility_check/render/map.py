@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -43,7 +42,6 @@ from urllib.parse import quote
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -54,8 +52,8 @@ from ..report import FacilityReport
 from ..resources import siting_rules
 from ..rules.base import Status
 from ..scoring import to_number
-from ..siting import CELL_DEG, Requirement, SitingIndex, facility_geometry, project, requirement
-from ..siting import _local_transformer as local_transformer
+from ..siting import Requirement, SitingIndex, facility_geometry, project, requirement
+from ..siting.measure import cell_centre, unproject
 from .base import dump_json, esc
 
 MAX_MAP_HAZARDS = 5000
@@ -310,31 +308,13 @@ def _buffers_wgs84(geoms: Sequence[BaseGeometry], distances_m: Sequence[float]) 
     cells: dict[tuple[float, float], list[int]] = {}
     for i, g in enumerate(geoms):
         c = g.centroid
-        cells.setdefault(_cell_centre(c.x, c.y), []).append(i)
+        cells.setdefault(cell_centre(c.x, c.y), []).append(i)
     for (lon0, lat0), members in sorted(cells.items()):
         metres = project(np.array([geoms[i] for i in members], dtype=object), lon0, lat0)
         buffered = shapely.buffer(metres, np.array([distances_m[i] for i in members]), quad_segs=16)
-        back = _inverse_transformer(lon0, lat0)
-
-        def fn(coords: np.ndarray, back: Transformer = back) -> np.ndarray:
-            x, y = back.transform(coords[:, 0], coords[:, 1])
-            return np.column_stack([x, y])
-
-        for i, g in zip(members, shapely.transform(buffered, fn), strict=True):
+        for i, g in zip(members, unproject(buffered, lon0, lat0), strict=True):
             out[i] = g
     return [g for g in out if g is not None]
-
-
-def _cell_centre(lon: float, lat: float) -> tuple[float, float]:
-    return (
-        round((math.floor(lon / CELL_DEG) + 0.5) * CELL_DEG, 6),
-        round((math.floor(lat / CELL_DEG) + 0.5) * CELL_DEG, 6),
-    )
-
-
-@cache
-def _inverse_transformer(lon0: float, lat0: float) -> Transformer:
-    return Transformer.from_crs(local_transformer(lon0, lat0).target_crs, "EPSG:4326", always_xy=True)
 
 
 _LAYER_SYSTEM = re.compile(r"\((WGS84|CGCS2000|GCJ02|BD09)\)$")

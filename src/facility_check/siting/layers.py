@@ -1,28 +1,19 @@
-"""Siting: distances from hazards, in true metres, whatever coordinate system each came in.
+"""Hazard layers: GeoJSON (a FeatureCollection or GeoJSON Lines) read into columns.
 
-Pipeline:
+Every feature is validated (an inline structural check; the JSON Schema only words the error of a
+feature that fails it); every coordinate is converted to WGS-84 (``geo.coords``); a feature that
+cannot be used is reported with file, feature index and id. Hazards are kept as columns (ids and
+kinds in numpy, properties only where present) with one shapely geometry each.
 
-1. Hazard layers (GeoJSON) are validated feature by feature; every coordinate is converted to
-   WGS-84 (``geo.coords``). A feature that cannot be used is reported with file, index and id.
-2. All hazards go into one shapely ``STRtree`` in degrees. Facilities are queried all at once with
-   ``predicate="dwithin"`` and a degree threshold that is a superset of the largest required
-   distance (the longitude degree is the shortest at the northernmost facility).
-3. Candidates are measured exactly in a local azimuthal-equidistant projection (pyproj) centred on
-   a 0.1° cell shared by nearby facilities: within ~10 km of the centre the projection's distance
-   error is below a millimetre per kilometre, well inside the 0.5 m accuracy target.
-4. Each (facility, hazard) pair gets its required distance (the hazard record's own, else the
-   default for its kind, possibly changed by an overlay) and passes or fails.
+Prepared layers (``hazards prepare``, see ``prepared``) are accepted wherever a layer is.
 """
 
 from __future__ import annotations
 
 import gc
-import itertools
-import math
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -30,20 +21,14 @@ import jsonschema
 import numpy as np
 import orjson
 import shapely
-from pyproj import CRS, Transformer
-from shapely import STRtree
+import shapely.errors
 from shapely.geometry import shape
-from shapely.geometry.base import BaseGeometry
 
-from .catalogue import Catalogue
-from .geo.coords import geometry_to_wgs84, to_wgs84
-from .loading import decode, parse_json
-from .problems import Problem, Severity, Text
-from .record import Facility
-from .report import SitingFinding, SitingResult
-from .resources import load_schema, siting_rules
+from ..geo.coords import bounds_outside_china, geometry_to_wgs84, to_wgs84
+from ..loading import decode, parse_json
+from ..problems import Problem, Severity, Text
+from ..resources import load_schema, siting_rules
 
-CELL_DEG = 0.1
 MAX_LAYER_BYTES = 512 * 1024 * 1024
 
 
@@ -212,7 +197,7 @@ def _quick_ok(feature: Any, kinds: Mapping[str, int] | set[str]) -> bool:
 
 def _iter_features(path: Path, source: str, layers: HazardLayers) -> tuple[str, str | None, Iterator[Any]]:
     """(coordinate system, layer name, features) of a FeatureCollection or a GeoJSON Lines file."""
-    from .loading import _Reject
+    from ..loading import _Reject
 
     def reject(zh: str, en: str, path_: str = "$") -> HazardError:
         return HazardError([Problem(source, path_, "hazard.layer", Text(zh, en))])
@@ -318,6 +303,32 @@ def _props_ok(props: dict[str, Any]) -> bool:
     return not ("voltage_kv" in props and props["voltage_kv"] == 0)
 
 
+_EMPTY = ("几何为空", "empty geometry")
+
+
+def _shape_problem(gtype: str, coords: list[Any]) -> tuple[str, str] | None:
+    """Too few positions for the type (GEOS would raise), or none at all (an empty geometry)."""
+    if gtype == "Point":
+        return None
+    if not coords:
+        return _EMPTY
+    lines = [coords] if gtype == "LineString" else coords if gtype == "MultiLineString" else []
+    if any(len(line) < 2 for line in lines):
+        return ("线至少需要两个坐标点", "a line needs at least two positions")
+    polygons = [coords] if gtype == "Polygon" else coords if gtype == "MultiPolygon" else []
+    if any(not polygon for polygon in polygons):
+        return _EMPTY
+    for polygon in polygons:
+        for ring in polygon:
+            closes = len(ring) >= 3 and ring[0] != ring[-1]  # an unclosed ring gains its first position
+            if len(ring) + closes < 4:
+                return (
+                    "多边形的环至少需要四个坐标点（首尾相同）",
+                    "a polygon ring needs at least four positions (the first repeated last)",
+                )
+    return None
+
+
 def _slow_feature(
     feature: Any,
     index: int,
@@ -373,6 +384,10 @@ def _slow_feature(
     if not _positions_ok(coords, _DEPTH[gtype]):
         layers.problems.append(_feature_problem(source, index, fid, "坐标格式错误", "malformed coordinates"))
         return
+    shape_problem = _shape_problem(gtype, coords)
+    if shape_problem is not None:
+        layers.problems.append(_feature_problem(source, index, fid, *shape_problem))
+        return
     repaired = False
     if gtype == "Polygon":
         closed = [_close_ring(r) for r in coords]  # close every ring: no short-circuit
@@ -402,6 +417,11 @@ def load_layer(path: str, layers: HazardLayers) -> None:
                 )
             ]
         )
+    from .prepared import is_prepared, load_prepared
+
+    if is_prepared(p):
+        load_prepared(path, layers)
+        return
     system, _, features = _iter_features(p, source, layers)
     if system not in ("WGS84", "CGCS2000", "GCJ02", "BD09"):
         raise HazardError(
@@ -523,13 +543,15 @@ def _build(col: _Columns, system: str, source: str, layers: HazardLayers) -> Non
             geoms[k] = geometry_to_wgs84(
                 system, shape({"type": geometry["type"], "coordinates": geometry["coordinates"]})
             )
-        except (ValueError, TypeError, AttributeError, IndexError):
+        except (ValueError, TypeError, AttributeError, IndexError, shapely.errors.ShapelyError):
             geoms[k] = None
     present = np.array([g is not None for g in geoms], dtype=bool) if n else np.zeros(0, dtype=bool)
     valid = np.zeros(n, dtype=bool)
     in_range = np.zeros(n, dtype=bool)
+    empty = np.zeros(n, dtype=bool)
     if present.any():
-        valid[present] = shapely.is_valid(geoms[present]) & ~shapely.is_empty(geoms[present])
+        empty[present] = shapely.is_empty(geoms[present])
+        valid[present] = shapely.is_valid(geoms[present]) & ~empty[present]
         bounds = shapely.bounds(geoms[present])
         in_range[present] = (
             (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
@@ -541,6 +563,8 @@ def _build(col: _Columns, system: str, source: str, layers: HazardLayers) -> Non
             layers.problems.append(
                 _feature_problem(source, index, fid, "几何无法解析", "geometry cannot be read")
             )
+        elif empty[k]:
+            layers.problems.append(_feature_problem(source, index, fid, *_EMPTY))
         elif not in_range[k]:
             layers.problems.append(
                 _feature_problem(source, index, fid, "坐标超出经纬度范围", "coordinates out of range")
@@ -557,6 +581,7 @@ def _build(col: _Columns, system: str, source: str, layers: HazardLayers) -> Non
                 )
             )
     kept = np.flatnonzero(keep)
+    _warn_outside_china(col, geoms, kept, source, layers)
     offset = len(layers.ids)
     renumber = {int(old): offset + new for new, old in enumerate(kept.tolist())}
     layers.ids = np.concatenate(
@@ -568,6 +593,29 @@ def _build(col: _Columns, system: str, source: str, layers: HazardLayers) -> Non
     for old, props in col.properties.items():
         if old in renumber:
             layers.properties[renumber[old]] = props
+
+
+def _warn_outside_china(
+    col: _Columns, geoms: np.ndarray, kept: np.ndarray, source: str, layers: HazardLayers
+) -> None:
+    """One warning per layer for usable features wholly outside China (often [lat, lon] positions)."""
+    if not len(kept):
+        return
+    outside, swapped = bounds_outside_china(shapely.bounds(geoms[kept]))
+    if not outside.any():
+        return
+    first = int(np.flatnonzero(outside)[0])
+    k = int(kept[first])
+    count = int(outside.sum())
+    zh = f"本图层有 {count} 个要素位于中国范围以外（此为第一个）"
+    en = f"{count} feature{'s' if count > 1 else ''} of this layer lie outside China's extent (this is the first)"
+    if swapped[first]:
+        zh += "；其坐标似乎写成了 [纬度, 经度]，GeoJSON 坐标顺序应为 [经度, 纬度]"
+        en += "; its coordinates look written [lat, lon]: GeoJSON positions are [lon, lat]"
+    problem = _feature_problem(source, col.feature_index[k], col.ids[k], zh, en, Severity.warning)
+    layers.problems.append(
+        Problem(problem.source, problem.path, "hazard.outside_china", problem.message, Severity.warning)
+    )
 
 
 def _geoms_from(xy: np.ndarray, counts: np.ndarray | None, system: str, kind: str) -> np.ndarray:
@@ -599,389 +647,3 @@ def load_layers(paths: Iterable[str]) -> HazardLayers:
         if enabled:
             gc.enable()
     return layers
-
-
-# ----------------------------------------------------------------------------------------------
-# Required distances
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Requirement:
-    distance_m: float
-    source: str
-    from_record: bool
-    must_not_cross: bool
-    note: Text | None = None
-
-
-def _band(table: dict[str, float], value: float) -> float | None:
-    chosen = None
-    for threshold, distance in sorted(((float(k), float(v)) for k, v in table.items())):
-        if value >= threshold:
-            chosen = distance
-    return chosen
-
-
-def requirement(
-    hazard: Hazard, users: int | None, overrides: dict[str, tuple[float, str]]
-) -> Requirement | None:
-    """The distance a facility with ``users`` people must keep from ``hazard`` (None: not a hazard)."""
-    rules = siting_rules()["kinds"][hazard.kind]
-    props = hazard.properties
-    must_not_cross = bool(rules.get("must_not_cross", False))
-    if "required_distance_m" in props:
-        src = props.get("required_distance_source") or "危险源记录给出的距离（如环评卫生防护距离）"
-        return Requirement(
-            float(props["required_distance_m"]),
-            f"{src} [record]",
-            True,
-            must_not_cross or hazard.kind == "power_line",
-        )
-    if hazard.kind in overrides:
-        value, src = overrides[hazard.kind]
-        return Requirement(value, src, False, must_not_cross or hazard.kind == "power_line")
-    default = float(rules["required_m"]["value"])
-    source = str(rules["required_m"]["source"])
-    if hazard.kind == "power_line":
-        kv = float(props["voltage_kv"])
-        if kv < float(rules["min_voltage_kv"]):
-            return None
-        half = _band(rules["half_corridor_m_by_voltage_kv"], kv)
-        zone = _band(rules["protection_zone_m_by_voltage_kv"], kv)
-        note = (
-            Text(
-                f"{kv:g} kV 线路，保护区 {zone:g} m（电力设施保护条例）",
-                f"{kv:g} kV line, protection zone {zone:g} m",
-            )
-            if zone
-            else None
-        )
-        return Requirement(
-            float(half if half is not None else default), str(rules["source_note"]), False, True, note
-        )
-    if hazard.kind == "gas_pipeline" and props.get("pressure_class") in rules["by_pressure_m"]:
-        pc = props["pressure_class"]
-        return Requirement(
-            float(rules["by_pressure_m"][pc]), f"GB 50028（{pc}）；JGJ 39 3.1.2 不得穿越场地", False, True
-        )
-    if (
-        hazard.kind == "fuel_station"
-        and users is not None
-        and users <= int(rules["small_facility_users_max"])
-    ):
-        grade = props.get("station_grade")
-        recovery = props.get("vapour_recovery", "none")
-        if grade is not None:
-            value = float(rules["small_facility_by_grade"][recovery][str(grade)])
-            return Requirement(
-                value, f"{rules['small_facility_source']}（{grade} 级站，{recovery}）", False, must_not_cross
-            )
-    return Requirement(default, source, False, must_not_cross)
-
-
-# ----------------------------------------------------------------------------------------------
-# Measuring
-# ----------------------------------------------------------------------------------------------
-
-
-@cache
-def _local_transformer(lon0: float, lat0: float) -> Transformer:
-    crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs")
-    return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-
-
-def project(geoms: Any, lon0: float, lat0: float) -> Any:
-    """WGS-84 geometries → metres in an azimuthal-equidistant projection centred at (lon0, lat0)."""
-    transformer = _local_transformer(lon0, lat0)
-
-    def fn(coords: np.ndarray) -> np.ndarray:
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geoms, fn)
-
-
-def _cell_centre(lon: float, lat: float) -> tuple[float, float]:
-    return (
-        round((math.floor(lon / CELL_DEG) + 0.5) * CELL_DEG, 6),
-        round((math.floor(lat / CELL_DEG) + 0.5) * CELL_DEG, 6),
-    )
-
-
-def facility_geometry(f: Facility) -> tuple[BaseGeometry | None, str | None]:
-    """The facility's WGS-84 geometry (site boundary if given, else point) and which it is."""
-    loc = f.location
-    if loc is None:
-        return None, None
-    system = str(loc.crs)
-    if loc.site_boundary is not None:
-        geom = shape(loc.site_boundary.model_dump())
-        return geometry_to_wgs84(system, geom), "site_boundary"
-    if loc.longitude is None or loc.latitude is None:
-        return None, None
-    lon, lat = to_wgs84(system, np.array([loc.longitude]), np.array([loc.latitude]))
-    return shapely.Point(float(lon[0]), float(lat[0])), "point"
-
-
-def _users(f: Facility) -> int | None:
-    children = f.enrolled_total()
-    if children is None:
-        return None
-    return children + len(f.staff or [])
-
-
-def _kind_title(kind: str) -> str:
-    return str(siting_rules()["kinds"][kind]["title"])
-
-
-class SitingIndex:
-    """All hazards of the given layers, indexed once, measured against any number of facilities."""
-
-    def __init__(self, layers: HazardLayers, catalogue: Catalogue) -> None:
-        self.layers = layers
-        overlay_siting = catalogue.overlay.siting if catalogue.overlay else {}
-        unknown = sorted(set(overlay_siting) - set(siting_rules()["kinds"]))
-        if unknown:
-            raise HazardError(
-                [
-                    Problem(
-                        catalogue.overlay.path if catalogue.overlay else "",
-                        "$.siting",
-                        "overlay.siting",
-                        Text(
-                            f"未知的危险源类型：{', '.join(unknown)}",
-                            f"unknown hazard kinds: {', '.join(unknown)}",
-                        ),
-                    )
-                ]
-            )
-        self.overrides = {k: (float(p.value), f"{p.source} [{p.overlay}]") for k, p in overlay_siting.items()}
-        self.margin_m = float(siting_rules()["report_margin_m"]["value"])
-        self.geoms = layers.geometries
-        # Requirements depend only on the hazard's kind and properties and on whether the facility is
-        # small (<= 200 users, GB 50156): computed once per distinct (kind, properties), not per pair.
-        self._requirements: list[tuple[Requirement | None, Requirement | None]] = []
-        seen: dict[tuple[str, tuple[tuple[str, Any], ...]], int] = {}
-
-        def rid_of(hazard: Hazard) -> int:
-            key = (hazard.kind, tuple(sorted((k, v) for k, v in hazard.properties.items() if k != "name")))
-            rid = seen.get(key)
-            if rid is None:
-                rid = seen[key] = len(self._requirements)
-                self._requirements.append(
-                    (requirement(hazard, None, self.overrides), requirement(hazard, 0, self.overrides))
-                )
-            return rid
-
-        # hazards without properties share their kind's requirement; the others are looked up one by one
-        without = np.ones(len(layers), dtype=bool)
-        without[list(layers.properties)] = False
-        by_kind = np.zeros(max(len(layers.kind_list), 1), dtype=np.int32)
-        for code in np.unique(layers.kinds[without]).tolist():
-            by_kind[code] = rid_of(Hazard("", layers.kind_list[code], None, "", {}))
-        self.req_id = by_kind[layers.kinds] if len(layers) else np.empty(0, dtype=np.int32)
-        for i in sorted(layers.properties):
-            self.req_id[i] = rid_of(layers.hazard(i))
-        large = np.array([r[0].distance_m if r[0] else np.nan for r in self._requirements] or [0.0])
-        small = np.array([r[1].distance_m if r[1] else np.nan for r in self._requirements] or [0.0])
-        self._required_m = {False: large, True: small}
-        reach = np.fmax(large, small)[self.req_id] if len(self.req_id) else np.zeros(0)
-        self.reach_m = np.nan_to_num(reach, nan=0.0) + self.margin_m
-        # One STRtree per band of reach, so each hazard is fetched only within its own reach
-        # (most need 150–200 m; a few record distances of several hundred metres would otherwise
-        # widen the search for all of them).
-        self.trees: list[tuple[float, np.ndarray, STRtree]] = []
-        edges = [0.0, 150.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0, math.inf]
-        for low, high in itertools.pairwise(edges):
-            members = np.flatnonzero((self.reach_m > low) & (self.reach_m <= high))
-            if len(members):
-                band = float(self.reach_m[members].max())
-                self.trees.append((band, members, STRtree(self.geoms[members])))
-        self.layer_names = tuple(layers.names)
-
-    def evaluate(self, facility: Facility) -> SitingResult:
-        return self.evaluate_many([facility])[0]
-
-    def evaluate_many(self, facilities: Sequence[Facility]) -> list[SitingResult]:
-        located = [facility_geometry(f) for f in facilities]
-        results: list[SitingResult | None] = [None] * len(facilities)
-        idx = [i for i, (g, _) in enumerate(located) if g is not None]
-        for i, (g, _) in enumerate(located):
-            if g is None:
-                results[i] = SitingResult(
-                    "unknown",
-                    (),
-                    self.layer_names,
-                    None,
-                    Text(
-                        "记录没有可用的位置（location 经纬度或场地边界），无法测距",
-                        "the record has no usable location (coordinates or site boundary)",
-                    ),
-                )
-        pairs: dict[int, list[int]] = {i: [] for i in idx}
-        if self.trees and idx:
-            geoms = np.array([located[i][0] for i in idx], dtype=object)
-            lat_max = max(abs(float(shapely.bounds(g)[3])) for g in geoms)
-            # longitude degrees are the shortest at the northernmost facility: a degree threshold
-            # from them covers `reach` metres in every direction
-            metres_per_degree = 111_000.0 * max(math.cos(math.radians(min(lat_max + 0.5, 89.0))), 0.01)
-            for reach, members, tree in self.trees:
-                deg = reach / metres_per_degree * 1.01 + 1e-6
-                q_in, q_tree = tree.query(geoms, predicate="dwithin", distance=deg)
-                for a, b in zip(q_in.tolist(), members[q_tree].tolist(), strict=True):
-                    pairs[idx[a]].append(b)
-        # group by cell so that one projection serves nearby facilities
-        cells: dict[tuple[float, float], list[int]] = {}
-        for i in idx:
-            g = located[i][0]
-            assert g is not None
-            c = g.centroid
-            cells.setdefault(_cell_centre(c.x, c.y), []).append(i)
-        for (lon0, lat0), cell_members in sorted(cells.items()):
-            wanted = sorted({h for i in cell_members for h in pairs[i]})
-            projected_h = (
-                dict(zip(wanted, project(self.geoms[wanted], lon0, lat0), strict=True)) if wanted else {}
-            )
-            projected_f = project(np.array([located[i][0] for i in cell_members], dtype=object), lon0, lat0)
-            for i, fgeom in zip(cell_members, projected_f, strict=True):
-                results[i] = self._result(facilities[i], fgeom, located[i][1], pairs[i], projected_h)
-        return [r for r in results if r is not None]
-
-    def drawing(self, facility: Facility, result: SitingResult) -> Any:
-        """The geometries behind a result, for the GeoJSON and SVG renderers."""
-        from .render.siting import SitingDrawing
-
-        geom, _ = facility_geometry(facility)
-        if geom is None:
-            return SitingDrawing(facility.facility_id, facility.name, result, None, None, ())
-        c = geom.centroid
-        lon0, lat0 = round(c.x, 6), round(c.y, 6)
-        to_wgs = Transformer.from_crs(_local_transformer(lon0, lat0).target_crs, "EPSG:4326", always_xy=True)
-
-        def back(g: BaseGeometry) -> BaseGeometry:
-            def fn(coords: np.ndarray) -> np.ndarray:
-                x, y = to_wgs.transform(coords[:, 0], coords[:, 1])
-                return np.column_stack([x, y])
-
-            return shapely.transform(g, fn)
-
-        facility_m = project(geom, lon0, lat0)
-        hazards = []
-        for f in result.findings:
-            hazard_wgs = self.geoms[f.hazard_index]
-            hazard_m = project(hazard_wgs, lon0, lat0)
-            buffer_m = hazard_m.buffer(f.required_m, quad_segs=32) if f.required_m > 0 else hazard_m
-            hazards.append((f, hazard_wgs, back(buffer_m), hazard_m, buffer_m))
-        return SitingDrawing(facility.facility_id, facility.name, result, geom, facility_m, tuple(hazards))
-
-    def _result(
-        self,
-        facility: Facility,
-        fgeom: BaseGeometry,
-        measured_from: str | None,
-        candidates: list[int],
-        projected: dict[int, BaseGeometry],
-    ) -> SitingResult:
-        users = _users(facility)
-        small = users is not None and users <= int(
-            siting_rules()["kinds"]["fuel_station"]["small_facility_users_max"]
-        )
-        findings: list[SitingFinding] = []
-        if candidates:
-            cand = np.array(candidates, dtype=np.int64)
-            rids = self.req_id[cand]
-            required = self._required_m[small][rids]
-            hgeoms = np.array([projected[h] for h in candidates], dtype=object)
-            distances = shapely.distance(fgeom, hgeoms)
-            # not a hazard for this facility (NaN: e.g. a line under 35 kV), or out of reporting range
-            keep = np.flatnonzero(~np.isnan(required) & (distances <= required + self.margin_m))
-            if len(keep):
-                crossings = shapely.intersects(fgeom, hgeoms[keep])
-            for n, k in enumerate(keep.tolist()):
-                req = self._requirements[int(rids[k])][1 if small else 0]
-                assert req is not None
-                distance = float(distances[k])
-                crossing = bool(crossings[n])
-                if req.distance_m == 0:
-                    passed = distance > 0
-                else:
-                    passed = distance >= req.distance_m and not (crossing and req.must_not_cross)
-                number = candidates[k]
-                findings.append(
-                    self._finding(
-                        self.layers.hazard(number),
-                        number,
-                        distance,
-                        crossing,
-                        req,
-                        passed,
-                        measured_from or "point",
-                    )
-                )
-        findings.sort(key=lambda f: (f.passed, f.distance_m, f.hazard_id))
-        verdict = "noncompliant" if any(not f.passed for f in findings) else "compliant"
-        reason = None
-        if verdict == "compliant":
-            reason = Text(
-                f"已检查的图层中，要求距离内没有危险源（已检查：{', '.join(self.layer_names)}）",
-                f"no hazard within its required distance in the layers checked ({', '.join(self.layer_names)})",
-            )
-        return SitingResult(verdict, tuple(findings), self.layer_names, measured_from, reason)
-
-    def _finding(
-        self,
-        hazard: Hazard,
-        number: int,
-        distance: float,
-        crossing: bool,
-        req: Requirement,
-        passed: bool,
-        measured_from: str,
-    ) -> SitingFinding:
-        title = _kind_title(hazard.kind)
-        name = f"“{hazard.name}”" if hazard.name else ""
-        where_zh = "场地边界" if measured_from == "site_boundary" else "定位点"
-        where_en = "site boundary" if measured_from == "site_boundary" else "location point"
-        d = round(distance, 1)
-        # never let one-decimal rounding make a failing distance look equal to the requirement
-        shown = f"{distance:.2f}" if (not passed and d >= req.distance_m) else f"{d:.1f}"
-        record_zh = "（危险源记录给出的距离）" if req.from_record else ""
-        record_en = " (distance given by the hazard record)" if req.from_record else ""
-        if crossing and req.must_not_cross:
-            zh = f"{title}{name} {hazard.id} 穿越场地（距{where_zh} 0.0 m）；不得穿越托育机构场地"
-            en = f"{hazard.kind} {hazard.id} crosses the site; it must not cross a childcare site"
-        elif req.distance_m == 0:
-            zh = f"{title}{name} {hazard.id} 距{where_zh} {d:.1f} m" + (
-                "，与场地毗邻，不符合" if not passed else "，不毗邻"
-            )
-            en = f"{hazard.kind} {hazard.id} is {d:.1f} m from the {where_en}" + (
-                ", adjacent to the site" if not passed else ", not adjacent"
-            )
-        elif passed:
-            zh = f"{title}{name} {hazard.id} 距{where_zh} {d:.1f} m，不小于要求的 {req.distance_m:g} m{record_zh}"
-            en = f"{hazard.kind} {hazard.id} is {d:.1f} m from the {where_en}, at least the required {req.distance_m:g} m{record_en}"
-        else:
-            short = req.distance_m - distance
-            short_text = f"{short:.1f}" if short >= 0.05 else f"{short:.2f}"
-            zh = f"{title}{name} {hazard.id} 距{where_zh} {shown} m，小于要求的 {req.distance_m:g} m{record_zh}（差 {short_text} m）"
-            en = f"{hazard.kind} {hazard.id} is {shown} m from the {where_en}, less than the required {req.distance_m:g} m{record_en} (short by {short_text} m)"
-        if req.note is not None:
-            zh += f"；{req.note.zh}"
-            en += f"; {req.note.en}"
-        return SitingFinding(
-            hazard_id=hazard.id,
-            kind=hazard.kind,
-            name=hazard.name,
-            layer=hazard.layer,
-            distance_m=distance,
-            required_m=req.distance_m,
-            source=req.source,
-            required_from_record=req.from_record,
-            passed=passed,
-            crossing=crossing,
-            measured_from=measured_from,
-            article_codes=tuple(siting_rules()["articles"]),
-            message=Text(zh, en),
-            hazard_index=number,
-        )

@@ -1,0 +1,276 @@
+"""Hazard layers that crash or mislead (issue 15 item 4, layer side) and prepared layers (issue 13)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from facility_check.catalogue import load
+from facility_check.cli import app
+from facility_check.record import Facility
+from facility_check.siting import HazardError, SitingIndex, load_layers
+from tests.helpers import ROOT, base_record
+
+SAMPLE_LAYER = ROOT / "samples/hazards/heping-hazards.geojson"
+SAMPLE_GCJ = ROOT / "samples/hazards/heping-gcj02.geojson"
+LON, LAT = 123.3962, 41.7889  # the base record's location (WGS-84)
+
+
+def _feature(fid: str, gtype: str, coords: Any, kind: str = "fuel_station", **props: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": fid,
+        "geometry": {"type": gtype, "coordinates": coords},
+        "properties": {"kind": kind, **props},
+    }
+
+
+def _layer(tmp_path: Path, features: list[dict[str, Any]], name: str = "layer.geojson") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return str(path)
+
+
+def _point_record(lon: float = LON, lat: float = LAT) -> dict[str, Any]:
+    record = base_record()
+    record["location"] = {"crs": "WGS84", "longitude": lon, "latitude": lat}
+    return record
+
+
+# ---------------------------------------------------------------------------------------------
+# Geometry problems: located, never a traceback
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("gtype", "coords"),
+    [
+        ("LineString", [[LON, LAT]]),
+        ("MultiLineString", [[[LON, LAT], [LON + 0.01, LAT]], [[LON, LAT]]]),
+    ],
+)
+def test_a_line_with_one_position_is_rejected_with_index_and_id(
+    tmp_path: Path, gtype: str, coords: Any
+) -> None:
+    features = [
+        _feature("OK", "Point", [LON + 0.05, LAT]),
+        _feature("L1", gtype, coords, kind="power_line", voltage_kv=110),
+    ]
+    layers = load_layers([_layer(tmp_path, features)])
+    [problem] = layers.rejected
+    assert problem.path == "$.features[1]"
+    assert "(id L1)" in problem.message.en and "at least two positions" in problem.message.en
+    assert "至少需要两个坐标点" in problem.message.zh
+    assert [h.id for h in layers.hazards] == ["OK"]
+
+
+def test_a_line_with_one_position_exits_2_in_siting_not_a_traceback(tmp_path: Path) -> None:
+    layer = _layer(tmp_path, [_feature("L1", "LineString", [[LON, LAT]], kind="power_line", voltage_kv=110)])
+    record = tmp_path / "r.json"
+    record.write_text(json.dumps(_point_record(), ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(app, ["siting", str(record), "--hazards", layer, "--lang", "en"])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "feature 1 (id L1)" in result.output
+
+
+def test_a_polygon_ring_of_three_positions_is_rejected(tmp_path: Path) -> None:
+    ring = [[LON, LAT], [LON + 0.001, LAT], [LON, LAT]]
+    layers = load_layers([_layer(tmp_path, [_feature("P1", "Polygon", [ring], kind="crowded_venue")])])
+    [problem] = layers.rejected
+    assert "(id P1)" in problem.message.en and "at least four positions" in problem.message.en
+
+
+@pytest.mark.parametrize(
+    ("gtype", "coords"),
+    [("MultiPoint", []), ("LineString", []), ("Polygon", []), ("MultiPolygon", []), ("MultiLineString", [])],
+)
+def test_empty_geometries_are_reported_as_empty(tmp_path: Path, gtype: str, coords: Any) -> None:
+    layers = load_layers([_layer(tmp_path, [_feature("E1", gtype, coords)])])
+    [problem] = layers.rejected
+    assert "empty geometry" in problem.message.en and "out of range" not in problem.message.en
+    assert "几何为空" in problem.message.zh
+
+
+# ---------------------------------------------------------------------------------------------
+# A point site on a line crosses it
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on", ["vertex", "segment"])
+def test_a_point_site_exactly_on_a_power_line_crosses_it(tmp_path: Path, on: str) -> None:
+    lon, lat = LON, LAT
+    if on == "vertex":
+        line = [[lon - 0.01, lat - 0.004], [lon, lat], [lon + 0.013, lat + 0.002]]
+    else:  # the site is the midpoint of a sloping segment (not exactly representable on it)
+        line = [[lon - 0.01, lat - 0.004], [lon + 0.01, lat + 0.004]]
+    layer = _layer(tmp_path, [_feature("PL", "LineString", line, kind="power_line", voltage_kv=110)])
+    result = SitingIndex(load_layers([layer]), load()).evaluate(Facility.model_validate(_point_record()))
+    [finding] = result.findings
+    assert finding.crossing and not finding.passed and result.verdict == "noncompliant"
+    assert finding.distance_m < 0.1  # the geodesic segment passes 7 cm from the lon/lat midpoint
+    assert "crosses the site" in finding.message.en
+
+
+def test_a_point_site_a_metre_from_a_line_does_not_cross_it(tmp_path: Path) -> None:
+    dlat = 1.0 / 111_000
+    line = [[LON - 0.01, LAT + dlat], [LON + 0.01, LAT + dlat]]
+    layer = _layer(tmp_path, [_feature("PL", "LineString", line, kind="power_line", voltage_kv=110)])
+    result = SitingIndex(load_layers([layer]), load()).evaluate(Facility.model_validate(_point_record()))
+    [finding] = result.findings
+    assert not finding.crossing and 0.9 < finding.distance_m < 1.1 and not finding.passed
+
+
+# ---------------------------------------------------------------------------------------------
+# Coordinates outside China or written [lat, lon]
+# ---------------------------------------------------------------------------------------------
+
+
+def test_swapped_coordinates_in_a_layer_give_a_warning(tmp_path: Path) -> None:
+    # [lat, lon] of a station in Urumqi, Xinjiang: (43.8, 87.6) is a valid lon/lat, near the North Pole
+    features = [_feature("S1", "Point", [43.8, 87.6]), _feature("S2", "Point", [LON + 0.01, LAT])]
+    layers = load_layers([_layer(tmp_path, features)])
+    assert not layers.rejected and len(layers) == 2  # a warning, not a rejection
+    [warning] = [p for p in layers.problems if p.code == "hazard.outside_china"]
+    assert warning.severity == "warning" and warning.path == "$.features[0]"
+    assert "(id S1)" in warning.message.en and "[lat, lon]" in warning.message.en
+    assert "纬度" in warning.message.zh
+
+
+def test_a_layer_outside_china_gives_one_warning_with_the_count(tmp_path: Path) -> None:
+    features = [_feature(f"X{i}", "Point", [10.0 + i * 0.01, 50.0]) for i in range(25)]
+    layers = load_layers([_layer(tmp_path, features)])
+    [warning] = [p for p in layers.problems if p.code == "hazard.outside_china"]
+    assert "25 features" in warning.message.en and "(id X0)" in warning.message.en
+    assert "[lat, lon]" not in warning.message.en  # swapped, they would not be in China either
+
+
+def test_the_sample_layers_give_no_china_warning() -> None:
+    layers = load_layers([str(SAMPLE_LAYER), str(SAMPLE_GCJ)])
+    assert not [p for p in layers.problems if p.code == "hazard.outside_china"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Prepared layers
+# ---------------------------------------------------------------------------------------------
+
+
+def _prepare(tmp_path: Path, *layers: str, extra: tuple[str, ...] = ()) -> tuple[Path, Any]:
+    out = tmp_path / "prepared.parquet"
+    result = CliRunner().invoke(
+        app, ["hazards", "prepare", *layers, "--out", str(out), *extra, "--lang", "en"]
+    )
+    return out, result
+
+
+def _records(tmp_path: Path) -> str:
+    path = tmp_path / "records.jsonl"
+    lines = []
+    for f in sorted((ROOT / "samples/facilities").glob("*.json")):
+        lines.append(json.dumps(json.loads(f.read_text(encoding="utf-8")), ensure_ascii=False))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_prepared_layer_gives_the_same_bytes_as_its_sources(tmp_path: Path) -> None:
+    sources = (str(SAMPLE_LAYER), str(SAMPLE_GCJ))
+    prepared, result = _prepare(tmp_path, *sources)
+    assert result.exit_code == 0, result.output
+    assert prepared.read_bytes()[:4] == b"PAR1"
+    records = _records(tmp_path)
+    for command, fmt in (("district", "json"), ("siting", "json"), ("check", "json"), ("siting", "geojson")):
+        direct = CliRunner().invoke(
+            app, [command, records, "--hazards", sources[0], "--hazards", sources[1], "--format", fmt]
+        )
+        via = CliRunner().invoke(app, [command, records, "--hazards", str(prepared), "--format", fmt])
+        assert direct.exit_code == via.exit_code
+        assert direct.stdout == via.stdout, command
+
+
+def test_prepared_layer_is_geoparquet_with_source_hashes(tmp_path: Path) -> None:
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    prepared, result = _prepare(tmp_path, str(SAMPLE_LAYER))
+    assert result.exit_code == 0
+    meta = pq.read_schema(prepared).metadata
+    geo = json.loads(meta[b"geo"])
+    assert geo["primary_column"] == "geometry" and geo["columns"]["geometry"]["encoding"] == "WKB"
+    ours = json.loads(meta[b"facility_check"])
+    [source] = ours["sources"]
+    assert source["sha256"] == hashlib.sha256(SAMPLE_LAYER.read_bytes()).hexdigest()
+    table = pq.read_table(prepared)
+    assert table.num_rows == len(load_layers([str(SAMPLE_LAYER)]))
+
+
+def test_a_stale_prepared_layer_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "layer.geojson"
+    source.write_bytes(SAMPLE_LAYER.read_bytes())
+    prepared, result = _prepare(tmp_path, str(source))
+    assert result.exit_code == 0
+    assert len(load_layers([str(prepared)])) > 0
+    data = json.loads(source.read_text(encoding="utf-8"))
+    data["features"][0]["geometry"]["coordinates"][0] += 0.001  # same size, different content
+    text = json.dumps(data, ensure_ascii=False)
+    source.write_text(text, encoding="utf-8")
+    with pytest.raises(HazardError) as caught:
+        load_layers([str(prepared)])
+    assert "stale" in caught.value.problems[0].message.en
+    records = _records(tmp_path)
+    cli = CliRunner().invoke(app, ["district", records, "--hazards", str(prepared), "--lang", "en"])
+    assert cli.exit_code == 2 and "stale prepared layer" in cli.output
+
+
+def test_a_touched_but_unchanged_source_is_still_current(tmp_path: Path) -> None:
+    source = tmp_path / "layer.geojson"
+    source.write_bytes(SAMPLE_LAYER.read_bytes())
+    prepared, _ = _prepare(tmp_path, str(source))
+    st = source.stat()
+    os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000_000))  # copied: new time, same bytes
+    assert len(load_layers([str(prepared)])) > 0
+
+
+def test_a_moved_source_gives_a_warning_not_a_refusal(tmp_path: Path) -> None:
+    source = tmp_path / "layer.geojson"
+    source.write_bytes(SAMPLE_LAYER.read_bytes())
+    prepared, _ = _prepare(tmp_path, str(source))
+    source.unlink()
+    layers = load_layers([str(prepared)])
+    assert len(layers) > 0 and not layers.rejected
+    assert any(
+        p.code == "hazard.prepared.source_missing" and p.severity == "warning" for p in layers.problems
+    )
+
+
+def test_prepare_refuses_rejected_features_unless_allowed(tmp_path: Path) -> None:
+    features = [_feature("OK", "Point", [LON, LAT]), _feature("BAD", "LineString", [[LON, LAT]])]
+    layer = _layer(tmp_path, features)
+    prepared, result = _prepare(tmp_path, layer)
+    assert result.exit_code == 2 and not prepared.exists() and "(id BAD)" in result.output
+    prepared, result = _prepare(tmp_path, layer, extra=("--allow-incomplete",))
+    assert result.exit_code == 0
+    layers = load_layers([str(prepared)])  # the rejection travels with the file and is reported again
+    assert [h.id for h in layers.hazards] == ["OK"]
+    assert [p.path for p in layers.rejected] == ["$.features[1]"]
+
+
+def test_a_parquet_file_that_is_not_a_prepared_layer_is_refused(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "other.parquet"
+    pq.write_table(pa.table({"a": [1, 2]}), path)
+    with pytest.raises(HazardError) as caught:
+        load_layers([str(path)])
+    assert "not a facility-check prepared layer" in caught.value.problems[0].message.en
+
+
+def test_hazards_alone_prints_its_help() -> None:
+    result = CliRunner().invoke(app, ["hazards"])
+    assert result.exit_code == 0 and "prepare" in result.output
