@@ -36,7 +36,7 @@ import pytest
 import typer.main
 import typer.testing
 import yaml
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -414,39 +414,9 @@ def test_fuzz_overlays(text: str, fmt: str) -> None:
 # ----------------------------------------------------------------------------------------------
 
 
-def known_siting_defect(layer: Any) -> bool:
-    """Layer defects this suite found in ``siting.py``, which is being split into a package by the
-    performance work (issue 13) and owns the hazard-layer geometry fixes of issue 15, item 4.
-
-    Filtered out here so that CI stays green until that branch lands; remove each clause when its
-    fix is merged (the fuzz run will then cover it):
-
-    * a property value, or a geometry ``type``, that is a list or an object (``kind: []``,
-      ``voltage_kv: {}``): ``TypeError: unhashable type`` in ``_quick_ok`` and ``SitingIndex``
-      (exit 1, traceback);
-    * a LineString with a single position: ``GEOSException`` (exit 1, traceback; issue 15 item 4).
-    """
-    features = layer.get("features") if isinstance(layer, dict) else None
-    for feature in features if isinstance(features, list) else []:
-        if not isinstance(feature, dict):
-            continue
-        props, geom = feature.get("properties"), feature.get("geometry")
-        if isinstance(props, dict) and any(isinstance(v, list | dict) for v in props.values()):
-            return True
-        if not isinstance(geom, dict):
-            continue
-        if isinstance(geom.get("type"), list | dict):
-            return True
-        coords = geom.get("coordinates")
-        if geom.get("type") == "LineString" and isinstance(coords, list) and len(coords) == 1:
-            return True
-    return False
-
-
 @st.composite
 def layer_bytes(draw: st.DrawFn) -> bytes:
     data = draw(mutated(LAYER_DATA, max_changes=3))
-    assume(not known_siting_defect(data))
     return draw(encoded(data))
 
 

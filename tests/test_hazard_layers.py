@@ -274,3 +274,41 @@ def test_a_parquet_file_that_is_not_a_prepared_layer_is_refused(tmp_path: Path) 
 def test_hazards_alone_prints_its_help() -> None:
     result = CliRunner().invoke(app, ["hazards"])
     assert result.exit_code == 0 and "prepare" in result.output
+
+
+def test_list_or_object_values_are_rejected_features_not_crashes(tmp_path: Path) -> None:
+    """Found by the fuzz suite: a kind, a property or a geometry type that is a list or an object
+    made the layer loader raise ``TypeError: unhashable type`` (exit 1 with a traceback)."""
+    from facility_check.siting import load_layers
+
+    layer = tmp_path / "odd.geojson"
+    features = [
+        {
+            "type": "Feature",
+            "id": "a",
+            "properties": {"kind": ["fuel_station"]},
+            "geometry": {"type": "Point", "coordinates": [123.4, 41.8]},
+        },
+        {
+            "type": "Feature",
+            "id": "b",
+            "properties": {"kind": "power_line", "voltage_kv": {}},
+            "geometry": {"type": "LineString", "coordinates": [[123.4, 41.8], [123.5, 41.8]]},
+        },
+        {
+            "type": "Feature",
+            "id": "c",
+            "properties": {"kind": "fuel_station"},
+            "geometry": {"type": ["Point"], "coordinates": [123.4, 41.8]},
+        },
+        {
+            "type": "Feature",
+            "id": "d",
+            "properties": {"kind": "fuel_station", "station_grade": [1]},
+            "geometry": {"type": "Point", "coordinates": [123.4, 41.8]},
+        },
+    ]
+    layer.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    loaded = load_layers([str(layer)])
+    assert [p.path for p in loaded.rejected] == [f"$.features[{i}]" for i in range(4)]
+    assert len(loaded) == 0

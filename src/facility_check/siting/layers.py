@@ -174,15 +174,21 @@ def _quick_ok(feature: Any, kinds: Mapping[str, int] | set[str]) -> bool:
     if type(feature) is not dict or feature.get("type") != "Feature":
         return False
     props, geom = feature.get("properties"), feature.get("geometry")
-    if type(props) is not dict or props.get("kind") not in kinds or type(geom) is not dict:
+    if type(props) is not dict or type(geom) is not dict:
         return False
-    if geom.get("type") not in _GEOMETRY_TYPES or type(geom.get("coordinates")) is not list:
+    kind, geometry_type = props.get("kind"), geom.get("type")
+    # a list or an object is not hashable: test the type before membership
+    if type(kind) is not str or kind not in kinds:
+        return False
+    if type(geometry_type) is not str or geometry_type not in _GEOMETRY_TYPES:
+        return False
+    if type(geom.get("coordinates")) is not list:
         return False
     fid = feature.get("id", props.get("id"))
     if fid is not None and (type(fid) is bool or not isinstance(fid, str | int)):
         return False
     for key, value in props.items():
-        if key in _ENUMS and (type(value) is bool or value not in _ENUMS[key]):
+        if key in _ENUMS and (type(value) not in (str, int) or value not in _ENUMS[key]):
             return False
         if key == "voltage_kv" and (type(value) is bool or not isinstance(value, _NUMBER) or value <= 0):
             return False
@@ -294,7 +300,7 @@ def _position(p: Any) -> bool:
 
 def _props_ok(props: dict[str, Any]) -> bool:
     for key, value in props.items():
-        if key in _ENUMS and (type(value) is bool or value not in _ENUMS[key]):
+        if key in _ENUMS and (type(value) not in (str, int) or value not in _ENUMS[key]):
             return False
         if key in ("voltage_kv", "required_distance_m") and (type(value) not in _NUMT or value < 0):
             return False
