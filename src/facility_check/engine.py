@@ -78,7 +78,7 @@ def evaluate(
         siting_summary=siting.summary() if siting else None,
     )
     articles = tuple(run_article(a, facility, ctx) for a in active if a.document.id in SCORED_STANDARDS)
-    scores = {std: _score(std, articles) for std in SCORED_STANDARDS}
+    scores = standard_scores(articles)
     meta = {
         "name": facility.name,
         "uscc": facility.uscc,
@@ -105,6 +105,11 @@ def evaluate(
         warnings=warnings,
         assume_unknown_met=options.assume_unknown_met,
     )
+
+
+def standard_scores(articles: tuple[ArticleResult, ...]) -> dict[str, StandardScore]:
+    """The score of every scored standard over these article results (``scoring.facility_score``)."""
+    return {std: _score(std, articles) for std in SCORED_STANDARDS}
 
 
 def _score(standard: str, results: tuple[ArticleResult, ...]) -> StandardScore:
