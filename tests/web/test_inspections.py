@@ -139,7 +139,7 @@ def test_parse_answers_refuses_an_article_not_checked_per_facility() -> None:
     assert exc.value.problems[0].path == f"$.answers.{unchecked}"
 
 
-def test_apply_answers_without_answers_is_the_report_itself() -> None:
+def test_apply_answers_without_answers_changes_no_verdict_only_who_and_when() -> None:
     catalogue = catalogue_module.load()
     from facility_check import pipeline
     from facility_check.engine import Options
@@ -149,4 +149,6 @@ def test_apply_answers_without_answers_is_the_report_itself() -> None:
     reports = pipeline.evaluate_records(
         pipeline.validate_loaded(iter_bytes(data, "hp-001.json"), None), catalogue, Options(), None
     )
-    assert apply_answers(reports[0], {}, inspector="x", when="2026-01-01") is reports[0]
+    visit = apply_answers(reports[0], {}, inspector="x", when="2026-01-01")
+    assert visit.articles == reports[0].articles and visit.scores == reports[0].scores
+    assert (visit.facility_meta["inspector"], visit.facility_meta["inspection_date"]) == ("x", "2026-01-01")

@@ -134,13 +134,16 @@ def _apply(result: ArticleResult, answers: Mapping[str, Answer], inspector: str,
 def apply_answers(
     report: FacilityReport, answers: Mapping[str, Answer], *, inspector: str, when: str
 ) -> FacilityReport:
-    """The report with the on-site answers deciding their articles; scores recomputed."""
+    """The report of the visit: the on-site answers decide their articles, scores are recomputed,
+    and the record's inspector and inspection date are those of the visit."""
+    meta = {**report.facility_meta, "inspector": inspector, "inspection_date": when}
     if not answers:
-        return report
+        return replace(report, facility_meta=meta)
     articles = tuple(_apply(r, answers, inspector, when) for r in report.articles)
     findings = tuple(_apply(r, answers, inspector, when) for r in report.design.findings)
     return replace(
         report,
+        facility_meta=meta,
         articles=articles,
         scores=standard_scores(articles),
         design=DesignResult(design_verdict(findings), findings),

@@ -371,3 +371,117 @@ def chart(items: list[StoredInspection], width: int = 560, height: int = 200) ->
 def facility_exists(store: Store, facility_pk: int) -> bool:
     with store.read() as session:
         return session.get(FacilityRow, facility_pk) is not None
+
+
+@dataclass(frozen=True)
+class ListedFacility:
+    id: int
+    facility_id: str
+    name: str
+    uscc: str | None
+    division_code: str | None
+    address: str | None
+    findings: bool  # the report has something to fix (``FacilityReport.exit_findings``)
+    scores: dict[str, str]
+
+
+VERDICTS = ("compliant", "findings")
+
+
+def search(
+    store: Store, catalogue: Catalogue, index: SitingIndex | None, query: str = "", verdict: str = ""
+) -> list[ListedFacility]:
+    """Stored facilities whose name, 统一社会信用代码, 区划 or id contains ``query``, optionally
+    only those ``compliant`` or with ``findings`` (the check of the latest version)."""
+    from .checking import reports_of
+    from .facilities import all_latest
+
+    needle = query.strip().lower()
+    out = []
+    for stored in all_latest(store):
+        for r in reports_of(stored, catalogue, index):
+            meta = r.facility_meta
+            hay = " ".join(
+                str(x)
+                for x in (
+                    r.name,
+                    r.facility_id,
+                    meta.get("uscc"),
+                    meta.get("division_code"),
+                    meta.get("address"),
+                )
+                if x
+            ).lower()
+            if needle and needle not in hay:
+                continue
+            findings = r.exit_findings()
+            if verdict in VERDICTS and (verdict == "findings") != findings:
+                continue
+            out.append(
+                ListedFacility(
+                    stored.id,
+                    r.facility_id,
+                    r.name,
+                    meta.get("uscc"),
+                    meta.get("division_code"),
+                    meta.get("address"),
+                    findings,
+                    {k: str(v.score) for k, v in sorted(r.scores.items())},
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    code: str
+    title: str
+    citation: str
+    status: str  # the record's verdict
+    summary: str
+    facts: tuple[str, ...]
+
+
+def checklist(
+    store: Store, catalogue: Catalogue, index: SitingIndex | None, facility_pk: int, lang: str
+) -> tuple[FacilityReport, list[ChecklistRow]] | None:
+    """The articles a visit answers, in article order, with the record's verdict beside each."""
+    from .checking import reports_of
+    from .facilities import latest
+
+    stored = latest(store, facility_pk)
+    if stored is None:
+        return None
+    report = reports_of(stored, catalogue, index)[0]
+    rows = [
+        ChecklistRow(
+            r.code,
+            r.article.title if lang == "zh" else r.article.title_en,
+            r.article.citation()(lang),
+            str(r.status),
+            r.summary()(lang),
+            tuple(sorted({p for c in r.checks for p in c.paths})),
+        )
+        for r in (*report.ordered_articles(), *report.design.findings)
+        if r.article.checked
+    ]
+    return report, rows
+
+
+def answers_from_form(fields: dict[str, list[str]]) -> dict[str, dict[str, str]]:
+    """``status-CODE`` / ``note-CODE`` form fields as the API's answers (blank: the record decides)."""
+    out: dict[str, dict[str, str]] = {}
+    for key, values in fields.items():
+        if key.startswith("status-") and values and values[-1]:
+            code = key.removeprefix("status-")
+            note = fields.get(f"note-{code}", [""])[-1]
+            out[code] = {"status": values[-1], "note": note}
+    return out
+
+
+def body_of(document: str) -> str:
+    """The ``<body>`` of a renderer's standalone HTML document (its inline ``<style>`` is dropped:
+    the page links the same print stylesheet, ``/print.css``, under its self-only CSP)."""
+    start = document.find("<body>")
+    end = document.rfind("</body>")
+    return document[start + len("<body>") : end] if start >= 0 and end > start else document
