@@ -8,8 +8,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from .. import security
 from ...district import DistrictResult
+from .. import security
 from ..deps import CatalogueDep, HazardsDep, LangDep, SettingsDep, StoreDep
 from ..services import districts, facilities, hazards, intake
 from .pages import _page, _who
