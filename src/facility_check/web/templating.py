@@ -236,6 +236,11 @@ UI["zh"].update(
         "by_article": "按条款（不符合的机构）",
         "map": "地图",
         "download": "下载",
+        "download_map": "下载地图（单个 HTML 文件）",
+        "download_public_map": "下载公开地图（备案机构，仅公开信息）",
+        "outline": "辖区边界（GeoJSON，可选）",
+        "upload_outline": "上传边界",
+        "outline_refused": "边界文件无法使用，未保存：",
     }
 )
 UI["en"].update(
@@ -293,6 +298,11 @@ UI["en"].update(
         "by_article": "By article (facilities not meeting it)",
         "map": "Map",
         "download": "Download",
+        "download_map": "Download the map (one HTML file)",
+        "download_public_map": "Download the public map (filed facilities, public facts only)",
+        "outline": "District outline (GeoJSON, optional)",
+        "upload_outline": "Upload outline",
+        "outline_refused": "The outline cannot be used; not saved:",
     }
 )
 
