@@ -49,7 +49,7 @@ def test_checklist_saves_an_inspection_prints_it_and_issues_the_notice(demo_clie
     assert r.status_code == 303
     url = r.headers["location"]
     record = demo_client.get(url).text
-    assert '<link rel="stylesheet" href="/print.css">' in record
+    assert '<link rel="stylesheet" href="/print.css" media="print">' in record
     assert "现场核查（张检查，2026-11-20）：符合；备注：现场查看" in record
     assert "<style" not in record and "<script>" not in record
     stored = demo_client.get(f"/api/facilities/{pk}/inspections").json()[0]

@@ -137,13 +137,18 @@ def apply_answers(
     """The report of the visit: the on-site answers decide their articles, scores are recomputed,
     and the record's inspector and inspection date are those of the visit."""
     meta = {**report.facility_meta, "inspector": inspector, "inspection_date": when}
+    # evaluated as of the visit: the reference date is the inspection's
+    source = (
+        "inspection" if report.as_of is not None and report.as_of.isoformat() == when else report.as_of_source
+    )
     if not answers:
-        return replace(report, facility_meta=meta)
+        return replace(report, facility_meta=meta, as_of_source=source)
     articles = tuple(_apply(r, answers, inspector, when) for r in report.articles)
     findings = tuple(_apply(r, answers, inspector, when) for r in report.design.findings)
     return replace(
         report,
         facility_meta=meta,
+        as_of_source=source,
         articles=articles,
         scores=standard_scores(articles),
         design=DesignResult(design_verdict(findings), findings),
