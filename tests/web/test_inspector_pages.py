@@ -93,3 +93,21 @@ def test_sign_off_needs_csrf_and_freezes_the_inspection(demo_client: TestClient)
     assert demo_client.post(url + "/sign-off", data={"csrf_token": token}).status_code == 200
     page = demo_client.get(url).text
     assert "已签发" in page and "/sign-off" not in page
+
+
+def test_a_photo_is_kept_with_the_inspection_and_downloadable(demo_client: TestClient) -> None:
+    pk = _ids(demo_client)["HP-004"]
+    token = csrf_of(demo_client, f"/facilities/{pk}/inspect")
+    photo = b"\xff\xd8\xff\xe0 a photo"
+    url = demo_client.post(
+        f"/facilities/{pk}/inspect",
+        data={"csrf_token": token, "date": "2026-11-02", "inspector": "王"},
+        files={"evidence": ("../现场/厨房.jpg", photo, "image/jpeg")},
+        follow_redirects=False,
+    ).headers["location"]
+    stored = demo_client.get(f"/api/facilities/{pk}/inspections").json()[0]
+    assert [e["name"] for e in stored["evidence"]] == ["厨房.jpg"]
+    assert f"{url}/evidence/{stored['evidence'][0]['id']}" in demo_client.get(url).text
+    got = demo_client.get(f"{url}/evidence/{stored['evidence'][0]['id']}")
+    assert got.content == photo and got.headers["content-type"] == "application/octet-stream"
+    assert demo_client.get(f"{url}/evidence/999").status_code == 404
