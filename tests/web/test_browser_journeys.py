@@ -132,3 +132,18 @@ def test_inspector_records_an_inspection_and_prints_it(page: object, server: Liv
     pg.get_by_role("link", name="整改通知书").click()  # type: ignore[attr-defined]
     expect(pg.locator("article.notice")).to_be_visible()  # type: ignore[attr-defined]
     shot(pg, "inspector-notice")
+    # a re-inspection a month later: the history shows the change and the score over time
+    pg.get_by_role("link", name="检查历史").click()  # type: ignore[attr-defined]
+    pg.get_by_role("link", name="开始现场检查").click()  # type: ignore[attr-defined]
+    pg.locator("#date").fill("2026-12-20")  # type: ignore[attr-defined]
+    pg.locator("#inspector").fill("张检查")  # type: ignore[attr-defined]
+    pg.locator('input[name="status-SET-11"][value="met"]').check()  # type: ignore[attr-defined]
+    pg.get_by_role("button", name="保存检查").click()  # type: ignore[attr-defined]
+    pg.wait_for_url(re.compile(r".*/inspections/\d+$"))  # type: ignore[attr-defined]
+    pg.get_by_role("link", name="复查报告").click()  # type: ignore[attr-defined]
+    expect(pg.locator("article.report").first).to_be_visible()  # type: ignore[attr-defined]
+    shot(pg, "inspector-reinspection")
+    pg.get_by_role("link", name="检查历史").click()  # type: ignore[attr-defined]
+    expect(pg.locator("figure.chart svg circle")).to_have_count(4)  # type: ignore[attr-defined]
+    expect(pg.locator("table.list")).to_contain_text("SET-11：不符合 → 符合")  # type: ignore[attr-defined]
+    shot(pg, "inspector-history")
