@@ -79,3 +79,18 @@ def test_township_is_read_after_the_county() -> None:
     assert township_of("北京市门头沟区大峪街道新桥大街 1 号") == "大峪街道"
     assert township_of("北京市门头沟区永定镇某小区") == "永定镇"
     assert township_of("辽宁省沈阳市和平区南京南街 128 号") is None
+
+
+def test_hazard_layers_upload_with_a_result_per_file(client: TestClient) -> None:
+    token = csrf_of(client, "/district")
+    layer = SAMPLES / "hazards" / "heping-hazards.geojson"
+    files = [
+        ("layers", (layer.name, layer.read_bytes())),
+        ("layers", ("broken.geojson", b'{"type": "FeatureCollection", "features": [{"type": "Feature"}]}')),
+    ]
+    r = client.post("/district/records", data={"csrf_token": token}, files=files)
+    assert r.status_code == 422
+    table = r.text[r.text.index('class="list layer-uploads"') :]
+    assert table.count('<tr class="ok">') == 1 and table.count('<tr class="bad">') == 1
+    assert "broken.geojson" in table and "$.features[0]" in table
+    assert [x["name"] for x in client.get("/api/hazard-layers").json()] == [layer.name]

@@ -42,8 +42,25 @@ async def upload_records(
             results += await run_in_threadpool(
                 intake.accept, store, data, upload.filename, who, settings.upload_limit_bytes, lang
             )
-    status = 200 if results and all(r.accepted for r in results) else 422
-    return _page(request, "district_upload.html", lang, status=status, results=results)
+    layers: list[intake.LayerResult] = []
+    for upload in form.getlist("layers"):
+        if isinstance(upload, UploadFile) and upload.filename:
+            data = await upload.read(settings.upload_limit_bytes + 1)
+            layers.append(
+                await run_in_threadpool(
+                    intake.accept_layer,
+                    store,
+                    settings.hazards_dir,
+                    data,
+                    upload.filename,
+                    who,
+                    settings.upload_limit_bytes,
+                    lang,
+                )
+            )
+    given = [*results, *layers]
+    status = 200 if given and all(r.accepted for r in given) else 422
+    return _page(request, "district_upload.html", lang, status=status, results=results, layers=layers)
 
 
 @router.get("/district/section.{fmt}")

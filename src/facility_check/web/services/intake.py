@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from ...pipeline import InputError
 from ...problems import Problem, Text
 from ...render.validation import problems_as_text
 from ..db.session import Store
-from . import facilities, uploads
+from . import facilities, hazards, uploads
 
 RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson", ".xlsx", ".xlsm")
 MAX_MEMBERS = 2000
@@ -76,3 +78,27 @@ def accept(
                 continue
             out.append(_one(store, z.read(info), member, who, limit, lang))
     return out
+
+
+@dataclass
+class LayerResult:
+    name: str
+    accepted: bool
+    features: int = 0
+    crs: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def accept_layer(
+    store: Store, hazards_dir: Path, data: bytes, filename: str | None, who: str, limit: int, lang: str
+) -> LayerResult:
+    """Keep one hazard layer (GeoJSON / GeoJSON Lines) if the core loader can use every feature."""
+    name = facilities.safe_filename(filename, "hazards.geojson")
+    blocked = uploads.check_upload(data, name, limit)
+    try:
+        if blocked:
+            raise InputError(blocked)
+        layer = hazards.add_layer(store, hazards_dir, data, filename, None, who)
+    except InputError as exc:
+        return LayerResult(name, False, problems=problems_as_text(exc.problems, lang))
+    return LayerResult(layer.name, True, layer.features, layer.crs)
