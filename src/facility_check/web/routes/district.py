@@ -58,8 +58,8 @@ async def upload_records(
                     lang,
                 )
             )
-    given = [*results, *layers]
-    status = 200 if given and all(r.accepted for r in given) else 422
+    accepted = [r.accepted for r in results] + [x.accepted for x in layers]
+    status = 200 if accepted and all(accepted) else 422
     return _page(request, "district_upload.html", lang, status=status, results=results, layers=layers)
 
 
