@@ -152,3 +152,11 @@ def test_apply_answers_without_answers_changes_no_verdict_only_who_and_when() ->
     visit = apply_answers(reports[0], {}, inspector="x", when="2026-01-01")
     assert visit.articles == reports[0].articles and visit.scores == reports[0].scores
     assert (visit.facility_meta["inspector"], visit.facility_meta["inspection_date"]) == ("x", "2026-01-01")
+
+
+def test_design_clauses_take_no_on_site_answer() -> None:
+    catalogue = catalogue_module.load()
+    design = next(a.code for a in catalogue.active() if a.document.id == "design" and a.checked)
+    with pytest.raises(InputError) as exc:
+        parse_answers({design: {"status": "met"}}, catalogue)
+    assert exc.value.problems[0].path == f"$.answers.{design}"

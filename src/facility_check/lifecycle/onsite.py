@@ -2,8 +2,10 @@
 
 An answer (``met`` / ``unmet`` / ``not_applicable`` with an optional note) replaces the record's
 verdict of that article: the article keeps the record's evidence and gains one on-site check that
-decides it. Scores are recomputed by ``engine.standard_scores`` (``scoring.facility_score``), the
-design verdict by ``engine.design_verdict``; nothing is counted by hand here.
+decides it. Scores are recomputed by ``engine.standard_scores`` (``scoring.facility_score``);
+nothing is counted by hand here. Answers apply to the checked articles of the scored standards
+(设置标准, 管理规范) only: design clauses feed other articles during evaluation, so overriding
+one afterwards would leave those stale.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..catalogue import Catalogue
-from ..engine import design_verdict, standard_scores
+from ..engine import SCORED_STANDARDS, standard_scores
 from ..pipeline import InputError
 from ..problems import Problem, Text
-from ..report import ArticleResult, DesignResult, FacilityReport
+from ..report import ArticleResult, FacilityReport
 from ..rules.base import Check, Status
 from .documents import problem
 
@@ -51,7 +53,7 @@ def parse_answers(value: Any, catalogue: Catalogue, source: str = "answers") -> 
                 )
             ]
         )
-    known = {a.code for a in catalogue.active() if a.checked}
+    known = {a.code for a in catalogue.active() if a.checked and a.document.id in SCORED_STANDARDS}
     out: dict[str, Answer] = {}
     for code, raw in sorted(value.items()):
         path = f"$.answers.{code}"
@@ -61,8 +63,8 @@ def parse_answers(value: Any, catalogue: Catalogue, source: str = "answers") -> 
                     source,
                     path,
                     "answers.unknown_article",
-                    f"未知的条款编号 {code}（或该条不逐机构检查）",
-                    f"unknown article code {code} (or not checked per facility)",
+                    f"未知的条款编号 {code}（现场结论只用于设置标准和管理规范中逐机构检查的条款）",
+                    f"unknown article code {code} (on-site answers apply to the checked articles of the setup standard and the management norms)",
                 )
             )
             continue
@@ -144,12 +146,10 @@ def apply_answers(
     if not answers:
         return replace(report, facility_meta=meta, as_of_source=source)
     articles = tuple(_apply(r, answers, inspector, when) for r in report.articles)
-    findings = tuple(_apply(r, answers, inspector, when) for r in report.design.findings)
     return replace(
         report,
         facility_meta=meta,
         as_of_source=source,
         articles=articles,
         scores=standard_scores(articles),
-        design=DesignResult(design_verdict(findings), findings),
     )

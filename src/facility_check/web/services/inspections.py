@@ -462,7 +462,7 @@ def checklist(
             r.summary()(lang),
             tuple(sorted({p for c in r.checks for p in c.paths})),
         )
-        for r in (*report.ordered_articles(), *report.design.findings)
+        for r in report.ordered_articles()
         if r.article.checked
     ]
     return report, rows
