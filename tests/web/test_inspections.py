@@ -160,3 +160,16 @@ def test_design_clauses_take_no_on_site_answer() -> None:
     with pytest.raises(InputError) as exc:
         parse_answers({design: {"status": "met"}}, catalogue)
     assert exc.value.problems[0].path == f"$.answers.{design}"
+
+
+def test_evidence_over_the_api_until_sign_off(client: TestClient) -> None:
+    pk = _store(client)
+    first = client.post(
+        f"/api/facilities/{pk}/inspections", json={"date": "2026-11-01", "inspector": "王"}
+    ).json()
+    url = f"/api/inspections/{first['id']}/evidence"
+    r = client.post(url, files={"file": ("扫描件.pdf", b"%PDF-1.4 scan")})
+    assert r.status_code == 201 and [e["name"] for e in r.json()["evidence"]] == ["扫描件.pdf"]
+    client.post(f"/api/inspections/{first['id']}/sign-off")
+    assert client.post(url, files={"file": ("late.pdf", b"%PDF")}).status_code == 409
+    assert client.post("/api/inspections/999/evidence", files={"file": ("x.pdf", b"%PDF")}).status_code == 404

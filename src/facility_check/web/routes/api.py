@@ -206,3 +206,29 @@ def sign_off_inspection(inspection_pk: int, store: StoreDep) -> dict[str, Any]:
         return inspections.sign_off(store, inspection_pk).to_dict()
     except LookupError:
         raise HTTPException(404, "没有这次检查 / no such inspection") from None
+
+
+@router.post(
+    "/inspections/{inspection_pk}/evidence",
+    status_code=201,
+    summary="Keep a photo or scan with an inspection (multipart `file`); 409 once signed off",
+)
+async def post_evidence(
+    inspection_pk: int, request: Request, store: StoreDep, settings: SettingsDep
+) -> Response:
+    form = await request.form(max_files=1, max_fields=10)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise HTTPException(422, "缺少文件字段 file / missing the form field 'file'")
+    data = await _file_bytes(upload, inspections.MAX_EVIDENCE_BYTES)
+    try:
+        await run_in_threadpool(
+            inspections.add_evidence, store, settings.data_dir, inspection_pk, upload.filename, data
+        )
+    except LookupError:
+        raise HTTPException(404, "没有这次检查 / no such inspection") from None
+    except inspections.SignedOff:
+        raise HTTPException(409, "检查已签发，不能再更改 / the inspection is signed off") from None
+    found = inspections.get(store, inspection_pk)
+    assert found is not None
+    return JSONResponse(found.to_dict(), status_code=201)
