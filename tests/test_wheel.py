@@ -171,6 +171,7 @@ def test_wheel_ships_the_workbench_and_its_demo(wheel: Path) -> None:
         "facility_check/web/form_labels.yaml",
         "facility_check/web/db/migrations/env.py",
         "facility_check/web/db/migrations/versions/0001_initial.py",
+        "facility_check/web/db/migrations/versions/0002_inspections.py",
         "facility_check/_data/samples/facilities/hp-001-compliant.json",
         "facility_check/_data/samples/hazards/heping-hazards.geojson",
     ):

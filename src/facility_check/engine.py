@@ -120,7 +120,7 @@ def evaluate(
         siting_summary=siting.summary() if siting else None,
     )
     articles = _run(plan.scored, plan.fixed, facility, ctx)
-    scores = {std: _score(std, articles) for std in SCORED_STANDARDS}
+    scores = standard_scores(articles)
     meta = {
         "name": facility.name,
         "uscc": facility.uscc,
@@ -147,6 +147,11 @@ def evaluate(
         warnings=warnings,
         assume_unknown_met=options.assume_unknown_met,
     )
+
+
+def standard_scores(articles: tuple[ArticleResult, ...]) -> dict[str, StandardScore]:
+    """The score of every scored standard over these article results (``scoring.facility_score``)."""
+    return {std: _score(std, articles) for std in SCORED_STANDARDS}
 
 
 def _score(standard: str, results: tuple[ArticleResult, ...]) -> StandardScore:

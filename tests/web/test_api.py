@@ -311,7 +311,7 @@ def test_the_store_is_migrated_and_reopens(tmp_path: Path) -> None:
     from sqlalchemy import text
 
     with app.state.store.read() as session:
-        assert session.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert session.execute(text("select version_num from alembic_version")).scalar() == "0002"
         assert session.execute(text("pragma journal_mode")).scalar() == "wal"
 
 

@@ -38,8 +38,10 @@ from .notice import (
     deadlines_from_bytes,
     load_deadlines,
 )
+from .onsite import Answer, apply_answers, parse_answers
 
 __all__ = [
+    "Answer",
     "Change",
     "Clock",
     "DeadlinePolicy",
@@ -51,6 +53,7 @@ __all__ = [
     "Outcome",
     "Period",
     "Since",
+    "apply_answers",
     "build_notice",
     "compare",
     "compare_all",
@@ -64,4 +67,5 @@ __all__ = [
     "load_earlier",
     "load_earlier_bytes",
     "load_earlier_district",
+    "parse_answers",
 ]

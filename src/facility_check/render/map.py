@@ -1090,6 +1090,21 @@ def map_fragment(collection: Mapping[str, Any], *, tiles: str | None = None) -> 
     )
 
 
+def map_data_fragment(collection: Mapping[str, Any], *, tiles: str | None = None) -> str:
+    """``map_fragment`` without its inline script, for a page under a self-only CSP: the page
+    loads the drawing script (``page_script()``) as a file after Leaflet."""
+    return (
+        '<div id="fc-map" class="fc-map"></div>\n'
+        f'<script id="fc-data" type="application/json">{_script_json(dict(collection))}</script>\n'
+        f'<script id="fc-config" type="application/json">{_script_json(_config(collection, tiles))}</script>\n'
+    )
+
+
+def page_script() -> str:
+    """The drawing script of ``map_fragment``, to be served as a file."""
+    return _PAGE_JS
+
+
 def map_title(collection: Mapping[str, Any]) -> str:
     """The page title: the map's title, 示意图 and the data date."""
     lang = str(collection.get("lang", "zh"))
@@ -1128,10 +1143,12 @@ __all__ = [
     "facility_verdict",
     "is_publicly_filed",
     "leaflet_assets",
+    "map_data_fragment",
     "map_fragment",
     "map_geojson",
     "map_html",
     "map_title",
+    "page_script",
     "public_map",
     "read_outline",
 ]

@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect
 from .. import __version__, pipeline
 from . import security
 from .db.session import Store
-from .routes import api, pages
+from .routes import api, district, inspector, mapping, pages
 from .services.hazards import HazardCache
 from .settings import WebSettings
 from .templating import render
@@ -91,6 +91,9 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(inspector.router)
+    app.include_router(district.router)
+    app.include_router(mapping.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(security.BodyLimit, limit=settings.upload_limit_bytes + 1024 * 1024)
     app.add_middleware(security.SecurityHeaders)

@@ -79,3 +79,37 @@ class HazardLayer(Base):
     features: Mapped[int] = mapped_column()
     saved_by: Mapped[str] = mapped_column(String(200))
     saved_at: Mapped[datetime] = mapped_column()
+
+
+class Inspection(Base):
+    """A visit: who, when, the record version inspected, the on-site answers and the report as
+    issued (``check --format json`` with the answers applied). Immutable once signed off."""
+
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_pk: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    record_version: Mapped[int] = mapped_column()
+    date: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD
+    inspector: Mapped[str] = mapped_column(String(200))
+    answers_json: Mapped[str] = mapped_column(Text)
+    report_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    signed_off_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    evidence: Mapped[list[EvidenceFile]] = relationship(
+        back_populates="inspection", order_by="EvidenceFile.id", cascade="all, delete-orphan"
+    )
+
+
+class EvidenceFile(Base):
+    """A photo or scan kept with an inspection under the data directory (``path`` relative)."""
+
+    __tablename__ = "evidence_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inspection_pk: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column()
+    inspection: Mapped[Inspection] = relationship(back_populates="evidence")

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from ...pipeline import InputError
 from ...render.validation import problems_as_dicts
 from ..deps import CatalogueDep, HazardsDep, LangDep, SettingsDep, StoreDep
-from ..services import checking, districts, facilities, hazards, uploads
+from ..services import checking, districts, facilities, hazards, inspections, uploads
 from ..services.facilities import Rejected
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -164,3 +164,71 @@ def get_district(
     names = {str(x.path): x.name for x in hazards.layers(store, settings.data_dir)}
     result = districts.result(facilities.all_latest(store), catalogue, loaded, names)
     return _json(districts.render(result, "json", lang))
+
+
+@router.post(
+    "/facilities/{facility_pk}/inspections",
+    status_code=201,
+    summary='Record an inspection: {"date", "inspector", "answers": {CODE: {"status", "note"}}}',
+    responses={201: {"description": "stored"}, 422: {"description": "located problems; nothing stored"}},
+)
+async def post_inspection(
+    facility_pk: int,
+    request: Request,
+    store: StoreDep,
+    catalogue: CatalogueDep,
+    loaded: HazardsDep,
+    lang: LangDep,
+) -> Response:
+    _latest(store, facility_pk)
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(422, "请求体不是有效 JSON / the body is not valid JSON") from None
+    index = loaded.index if loaded is not None else None
+    try:
+        stored = await run_in_threadpool(inspections.record, store, catalogue, index, facility_pk, body, lang)
+    except InputError as exc:
+        return _problems(exc.problems, lang)
+    return JSONResponse(stored.to_dict(), status_code=201)
+
+
+@router.get("/facilities/{facility_pk}/inspections", summary="A facility's inspections, newest first")
+def list_inspections(facility_pk: int, store: StoreDep) -> list[dict[str, Any]]:
+    if not facilities.exists(store, facility_pk):
+        raise HTTPException(404, "没有这个机构 / no such facility")
+    return [i.to_dict() for i in inspections.listing(store, facility_pk)]
+
+
+@router.post("/inspections/{inspection_pk}/sign-off", summary="Sign an inspection off (immutable after)")
+def sign_off_inspection(inspection_pk: int, store: StoreDep) -> dict[str, Any]:
+    try:
+        return inspections.sign_off(store, inspection_pk).to_dict()
+    except LookupError:
+        raise HTTPException(404, "没有这次检查 / no such inspection") from None
+
+
+@router.post(
+    "/inspections/{inspection_pk}/evidence",
+    status_code=201,
+    summary="Keep a photo or scan with an inspection (multipart `file`); 409 once signed off",
+)
+async def post_evidence(
+    inspection_pk: int, request: Request, store: StoreDep, settings: SettingsDep
+) -> Response:
+    form = await request.form(max_files=1, max_fields=10)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise HTTPException(422, "缺少文件字段 file / missing the form field 'file'")
+    data = await _file_bytes(upload, inspections.MAX_EVIDENCE_BYTES)
+    try:
+        await run_in_threadpool(
+            inspections.add_evidence, store, settings.data_dir, inspection_pk, upload.filename, data
+        )
+    except LookupError:
+        raise HTTPException(404, "没有这次检查 / no such inspection") from None
+    except inspections.SignedOff:
+        raise HTTPException(409, "检查已签发，不能再更改 / the inspection is signed off") from None
+    found = inspections.get(store, inspection_pk)
+    assert found is not None
+    return JSONResponse(found.to_dict(), status_code=201)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ...catalogue import Catalogue
-from ...district import DistrictResult, compute
+from ...district import DistrictResult, FacilityRow, compute
 from ...engine import Options
 from ...loading import LoadItem, iter_bytes
 from ...pipeline import HazardLoad
@@ -53,3 +55,63 @@ def render(result: DistrictResult, fmt: str, lang: str) -> str | bytes:
 def html_body(result: DistrictResult, lang: str) -> str:
     """The body of ``district --format html`` (the same renderer, embedded in a page)."""
     return DistrictHtml().body(result, lang)
+
+
+_TOWNSHIP = re.compile(r"(?:区|县|旗|市)([^\s\d省市区县旗]{1,10}?(?:街道|镇|乡))")
+UNNAMED = {"zh": "地址中未注明街道/乡镇", "en": "no 街道/乡镇 in the address"}
+
+
+@dataclass(frozen=True)
+class Township:
+    name: str
+    facilities: list[tuple[int | None, FacilityRow]]  # store id (for the link), the district's row
+
+    @property
+    def with_findings(self) -> int:
+        return sum(
+            1
+            for _, r in self.facilities
+            if r.setup_unmet or r.management_unmet or r.design == "noncompliant" or r.siting == "noncompliant"
+        )
+
+
+def township_of(address: str | None) -> str | None:
+    """The 街道/乡镇 named in an address, after the county-level part (``…区XX街道…``)."""
+    if not address:
+        return None
+    found = _TOWNSHIP.search(address)
+    return found.group(1) if found else None
+
+
+def townships(result: DistrictResult, records: list[StoredRecord], lang: str) -> list[Township]:
+    """The district's facilities grouped by 街道/乡镇 (from each record's address), with counts."""
+    by_id: dict[str, tuple[int, str | None]] = {}
+    for r in records:
+        data = json.loads(r.text)
+        address = data.get("address") if isinstance(data, dict) else None
+        by_id[r.facility_id] = (r.id, address if isinstance(address, str) else None)
+    groups: dict[str, list[tuple[int | None, FacilityRow]]] = {}
+    for row in sorted(result.rows, key=lambda x: x.facility_id):
+        pk, address = by_id.get(row.facility_id, (None, None))
+        groups.setdefault(township_of(address) or UNNAMED[lang], []).append((pk, row))
+    return [Township(name, rows) for name, rows in sorted(groups.items())]
+
+
+def article_index(
+    result: DistrictResult, records: list[StoredRecord]
+) -> list[tuple[str, list[tuple[int | None, str]]]]:
+    """For every article not met somewhere: the facilities (store id, facility id) where it is not met."""
+    ids = {r.facility_id: r.id for r in records}
+    out: dict[str, list[tuple[int | None, str]]] = {}
+    for row in sorted(result.rows, key=lambda x: x.facility_id):
+        for code in (*row.setup_unmet, *row.management_unmet):
+            out.setdefault(code, []).append((ids.get(row.facility_id), row.facility_id))
+    return sorted(out.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+DOWNLOADS = {
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": ("csv", "text/csv; charset=utf-8"),
+    "html": ("html", "text/html; charset=utf-8"),
+    "json": ("json", "application/json"),
+}

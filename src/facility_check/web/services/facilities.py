@@ -287,3 +287,10 @@ def discard_draft(store: Store, facility_pk: int) -> None:
 def count_versions(store: Store) -> int:
     with store.read() as session:
         return int(session.scalar(select(func.count(RecordVersion.id))) or 0)
+
+
+def pk_of(store: Store, facility_id: str) -> int | None:
+    """The store id of the facility with this record id."""
+    with store.read() as session:
+        pk = session.scalar(select(FacilityRow.id).where(FacilityRow.facility_id == facility_id))
+        return int(pk) if pk is not None else None
