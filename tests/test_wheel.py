@@ -143,15 +143,22 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
     )
     assert drawn.returncode == 0, drawn.stderr
     assert "window.L" in page.read_text(encoding="utf-8")
-    # the workbench is an extra: without it, `serve` says how to install it
-    serve = subprocess.run(
-        [str(exe), "serve", "--data", str(tmp_path / "wb")],
+    # the workbench comes with every install: its application builds and migrates its store
+    app = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import sys; from facility_check.web import WebSettings, create_app;"
+            "app = create_app(WebSettings.create(sys.argv[1]));"
+            "print(sorted(p for p in app.openapi()['paths'] if p in ('/api/district', '/api/facilities')))",
+            str(tmp_path / "wb"),
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,
         check=False,
     )
-    assert serve.returncode == 2 and "facility-check[web]" in serve.stderr, serve.stderr
+    assert app.stdout.strip() == "['/api/district', '/api/facilities']", app.stderr
 
 
 def test_wheel_ships_leaflet_for_the_offline_map(wheel: Path) -> None:

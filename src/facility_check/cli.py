@@ -911,8 +911,8 @@ def serve(
         from .web.serve import ServeError, run
     except ImportError as exc:
         _usage(
-            f"未安装 web 组件（{exc.name}）：请运行 pip install 'facility-check[web]'",
-            f"the web extra is not installed ({exc.name}): pip install 'facility-check[web]'",
+            f"工作台所需的软件包缺失（{exc.name}）：请重新安装 facility-check（pip install facility-check）",
+            f"a package the workbench needs is missing ({exc.name}): reinstall facility-check",
             lang,
         )
     try:

@@ -62,10 +62,10 @@ def test_demo_needs_a_fresh_data_directory(tmp_path: Path) -> None:
         prepare(host="127.0.0.1", port=8765, data=str(tmp_path), token=None, demo=True, upload_mb=None)
 
 
-def test_missing_web_extra_gives_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "facility_check.web.serve", None)  # as if not installed
+def test_a_broken_install_gives_a_reinstall_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "facility_check.web.serve", None)  # as if a package were missing
     code, err = invoke("serve")
-    assert code == 2 and "pip install 'facility-check[web]'" in err
+    assert code == 2 and "请重新安装 facility-check" in err
 
 
 def test_serve_demo_starts_prints_its_address_and_serves_the_sample_district(tmp_path: Path) -> None:

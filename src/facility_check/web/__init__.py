@@ -1,5 +1,5 @@
 """The workbench: ``facility-check serve``. ``create_app(settings)`` builds the application;
-nothing runs at import. Installed with the optional extra ``facility-check[web]``."""
+nothing runs at import. Its packages are dependencies of every install."""
 
 from __future__ import annotations
 
