@@ -163,10 +163,13 @@ def environment() -> jinja2.Environment:
 def print_stylesheet() -> str:
     """The A4 print stylesheet of the inspection record and the notice, for pages that embed
     ``render.facility.html_report`` fragments (the web workbench)."""
-    loader = environment().loader
-    assert loader is not None
-    source, _, _ = loader.get_source(environment(), "print.css")
-    return source
+    return environment().get_template("print.css").render()
+
+
+def column_stylesheet() -> str:
+    """The report tables' column widths alone (classes ``wN``), for screen pages that embed
+    report fragments under a self-only CSP."""
+    return environment().get_template("columns.css").render()
 
 
 def render_template(name: str, lang: str, **context: Any) -> str:
@@ -667,6 +670,7 @@ __all__ = [
     "FILING_REPORTERS",
     "NOTICE_REPORTERS",
     "Since",
+    "column_stylesheet",
     "district_since_html",
     "district_since_markdown_lines",
     "district_since_text_lines",

@@ -15,13 +15,19 @@ from starlette.datastructures import UploadFile
 
 from ...pipeline import InputError
 from ...render.facility import html_report
-from ...render.lifecycle import print_stylesheet
+from ...render.lifecycle import column_stylesheet, print_stylesheet
 from ...render.validation import problems_as_text
 from ..deps import CatalogueDep, HazardsDep, LangDep, SettingsDep, StoreDep
 from ..services import facilities, inspections
 from .pages import _fields, _form, _page
 
 router = APIRouter(include_in_schema=False)
+
+
+@router.get("/columns.css", include_in_schema=False)
+def columns_css() -> Response:
+    """Column widths of the embedded report tables, on screen too."""
+    return Response(column_stylesheet(), media_type="text/css")
 
 
 @router.get("/print.css")
