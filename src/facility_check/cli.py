@@ -497,10 +497,32 @@ def district(
             help="较早的辖区报告（district --format json）：逐机构报告变化 / an earlier district JSON report: what changed per facility",
         ),
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="辖区档案 YAML：报告附辖区概览（按镇街统计、普惠托位、千人口托位数、备案率）/ district profile: adds the dashboard",
+        ),
+    ] = None,
+    with_dashboard: Annotated[
+        bool,
+        typer.Option(
+            "--dashboard",
+            help="无档案时也附辖区概览（仅记录可得的数字）/ add the dashboard without a profile (record figures only)",
+        ),
+    ] = False,
 ) -> None:
     """辖区服务质量得分 / The district's 15-point 服务质量 section, with everything a reviewer needs."""
     from .district import compute_inputs
 
+    district_profile = None
+    if profile is not None:
+        from .rubrics import ProfileError, load_profile
+
+        try:
+            district_profile = load_profile(profile)
+        except ProfileError as exc:
+            _fail(exc.problems, lang)
     when = _as_of(as_of, lang)
     catalogue = _catalogue(overlay, lang)
     earlier_district = _earlier_district(since, lang)
@@ -531,6 +553,11 @@ def district(
         from .lifecycle.district_changes import compare_district
 
         result.since = compare_district(result, earlier_district)
+    if profile is not None or with_dashboard:
+        from .rubrics.evaluate import district_dashboard
+
+        result.dashboard = district_dashboard(list(inputs), result, district_profile, when, lang)
+        result.dashboard_profile = profile
     _emit(reporter.render(result, lang), out)
     if out is not None and fmt == "csv":
         stem = Path(out).with_suffix("")

@@ -38,6 +38,7 @@ from .validate import ValidatedRecord, validate_items
 
 if TYPE_CHECKING:
     from .lifecycle.district_changes import DistrictSince
+    from .rubrics.evaluate import Dashboard
 
 CHUNK = 2000
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this, forking costs more than it saves
@@ -157,6 +158,8 @@ class DistrictResult:
     # warnings of records that were evaluated (swapped or outside-China coordinates, encodings …)
     record_warnings: list[Problem] = field(default_factory=list)
     since: DistrictSince | None = None  # the comparison with an earlier district run (--since)
+    dashboard: Dashboard | None = None  # the rubric's dashboard (--profile / --dashboard)
+    dashboard_profile: str | None = None  # the profile it was computed with (None: records only)
 
     @property
     def evaluated(self) -> int:
@@ -198,6 +201,22 @@ class DistrictResult:
     def cost_design(self) -> list[FacilityRow]:
         return [r for r in self.rows if r.design == "noncompliant"]
 
+    def dashboard_dict(self) -> dict[str, Any]:
+        from .rubrics.functions import exact, fmt
+
+        assert self.dashboard is not None
+        d = self.dashboard
+        share = d.filed_share
+        return {
+            **d.to_dict(),
+            "places_per_1000_exact": None if d.places_per_1000 is None else exact(d.places_per_1000),
+            "filing_rate_exact": None if d.filing_rate is None else exact(d.filing_rate),
+            "profile": self.dashboard_profile,
+            "filed_among_facilities_percent": None if share is None else fmt(share),
+            "filed_among_facilities_exact": None if share is None else exact(share),
+            "rounding": "rates half-up to 2 decimals; exact fractions in *_exact",
+        }
+
     def to_dict(self, lang: str) -> dict[str, Any]:
         def num(name: str) -> float | None:
             v = self.rounded(name)
@@ -234,6 +253,7 @@ class DistrictResult:
             else {"name": self.overlay.name, "sha256": self.overlay.sha256},
             "allow_incomplete": self.allow_incomplete,
             **({"since": self.since.to_dict()} if self.since is not None else {}),
+            **({"dashboard": self.dashboard_dict()} if self.dashboard is not None else {}),
         } | (
             {"record_warnings": [p.to_dict(lang) for p in self.record_warnings]}
             if self.record_warnings

@@ -189,6 +189,63 @@ FACILITY_COLUMNS = (
 )
 
 
+def dashboard_extra(d: DistrictResult, lang: str) -> list[str]:
+    """What the district dashboard adds to the rubric's figures: the profile, and the filed share
+    among the facilities in service (which needs no registry)."""
+    from ..rubrics.functions import fmt
+
+    dash = d.dashboard
+    assert dash is not None
+    zh = lang == "zh"
+    if d.dashboard_profile is None:
+        source = "辖区档案：未提供（仅记录可得的数字）" if zh else "profile: none (record figures only)"
+    else:
+        source = f"辖区档案：{d.dashboard_profile}" if zh else f"profile: {d.dashboard_profile}"
+    share = dash.filed_share
+    n_filed = sum(r.filed for r in dash.rows)
+    value = "—" if share is None else f"{fmt(share)}%"
+    filed = (
+        f"在营机构中已备案：{n_filed}/{dash.facilities} = {value}"
+        if zh
+        else f"filed among facilities in service: {n_filed}/{dash.facilities} = {value}"
+    )
+    return [source, filed]
+
+
+def dashboard_text_lines(d: DistrictResult, lang: str) -> list[str]:
+    from .rubric import _dashboard_text
+
+    if d.dashboard is None:
+        return []
+    return ["", *_dashboard_text(d.dashboard, lang), *(f"  {x}" for x in dashboard_extra(d, lang))]
+
+
+def dashboard_markdown_lines(d: DistrictResult, lang: str) -> list[str]:
+    from .rubric import DASH_COLUMNS, _dashboard_figures, _dashboard_rows
+    from .rubric import t as rubric_t
+
+    if d.dashboard is None:
+        return []
+    out = [f"## {rubric_t(lang, 'dashboard')}", ""]
+    out.append("| " + " | ".join(rubric_t(lang, c) for c in DASH_COLUMNS) + " |")
+    out.append("|" + "---|" * len(DASH_COLUMNS))
+    out.extend("| " + " | ".join(_md(c) for c in row) + " |" for row in _dashboard_rows(d.dashboard, lang))
+    out.append("")
+    out.extend(f"- {_md(x)}" for x in [*_dashboard_figures(d.dashboard, lang), *dashboard_extra(d, lang)])
+    out.append("")
+    return out
+
+
+def dashboard_section_html(d: DistrictResult, lang: str) -> str:
+    """The rubric's dashboard table, figures and inline SVG bar charts, plus the district's lines."""
+    from .rubric import dashboard_html
+
+    if d.dashboard is None:
+        return ""
+    extra = "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in dashboard_extra(d, lang)) + "</ul>"
+    return dashboard_html(d.dashboard, lang) + extra
+
+
 class DistrictReporter(ABC):
     name: ClassVar[str]
     binary: ClassVar[bool] = False
@@ -222,6 +279,7 @@ class DistrictText(DistrictReporter):
             from .lifecycle import district_since_text_lines
 
             out += ["", *district_since_text_lines(d, lang)]
+        out += dashboard_text_lines(d, lang)
         notes = [x for v in d.reasons.values() for x in v]
         if notes:
             out += ["", t(lang, "reasons") + ":"] + [f"  - {x(lang)}" for x in notes]
@@ -294,6 +352,7 @@ class DistrictMarkdown(DistrictReporter):
             from .lifecycle import district_since_markdown_lines
 
             out += district_since_markdown_lines(d, lang)
+        out += dashboard_markdown_lines(d, lang)
         notes = [x for v in d.reasons.values() for x in v]
         if notes:
             out += [f"## {t(lang, 'reasons')}", ""] + [f"- {_md(x(lang))}" for x in notes] + [""]
@@ -381,6 +440,8 @@ class DistrictHtml(DistrictReporter):
             from .lifecycle import district_since_html
 
             parts.append(district_since_html(d, lang))
+        if d.dashboard is not None:
+            parts.append(dashboard_section_html(d, lang))
         notes = [x for v in d.reasons.values() for x in v]
         if notes:
             parts.append(

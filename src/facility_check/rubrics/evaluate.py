@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..catalogue import Catalogue
 from ..engine import Options
@@ -38,7 +38,10 @@ from .functions import (
     puhui_places,
 )
 from .pack import Compute, Item, Part, Rubric
-from .profile import Profile
+from .profile import District, Profile
+
+if TYPE_CHECKING:
+    from ..district import DistrictResult
 
 STATUSES = ("computed", "needs_data", "manual")
 
@@ -243,6 +246,12 @@ class Dashboard:
     with_findings: int | None
     notes: tuple[str, ...] = ()
 
+    @property
+    def filed_share(self) -> Fraction | None:
+        """Filed facilities among the facilities in service, in percent (no registry needed)."""
+        filed = sum(r.filed for r in self.rows)
+        return None if self.facilities == 0 else Fraction(filed * 100, self.facilities)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "subdistricts": [
@@ -272,8 +281,21 @@ class Dashboard:
 UNASSIGNED = "—"
 
 
-def dashboard(ctx: Context) -> Dashboard:
-    """Counts by 镇街: facilities in service, places, 普惠 places, filed, facilities with findings."""
+NEEDS_PROFILE = (
+    "镇街分组需辖区档案 / grouping by 镇街 needs the profile: profile:$.subdistricts, profile:$.facilities[].subdistrict",
+    "普惠托位需辖区档案 / 普惠 places need the profile: profile:$.facilities[].puhui_places",
+    "千人口托位数需辖区档案 / places per 1,000 need the profile: profile:$.population.residents",
+    "备案率（已备案 ÷ 市场监管登记）需辖区档案 / the filing rate (filed ÷ registered) needs the profile: profile:$.market_registry",
+)
+
+
+def dashboard(ctx: Context, *, with_profile: bool = True) -> Dashboard:
+    """Counts by 镇街: facilities in service, places, 普惠 places, filed, facilities with findings.
+
+    ``with_profile=False``: ``ctx.profile`` is an empty stand-in (the district command without
+    ``--profile``); the figures only a profile gives are then named in the notes, not listed
+    facility by facility.
+    """
     p, h = places(ctx), puhui_places(ctx)
     findings: dict[str, bool] | None = None
     if ctx.district is not None:
@@ -312,10 +334,14 @@ def dashboard(ctx: Context) -> Dashboard:
         )
     per_1000, _, _, _ = places_per_1000(ctx)
     filed, registered, _, _, fmissing = filing(ctx)
+    if ctx.profile.market_registry is None:  # no registry: the filed count is the records' own
+        filed = sum(r.filed for r in rows)
     notes = []
     if p.missing:
         notes.append(f"托位缺失 / places missing: {', '.join(p.missing)}")
-    if h.missing:
+    if not with_profile:
+        notes.extend(NEEDS_PROFILE)
+    elif h.missing:
         notes.append(f"普惠托位缺失 / 普惠 places missing: {', '.join(h.missing)}")
     return Dashboard(
         tuple(rows),
@@ -423,19 +449,11 @@ def evaluate(
     )
 
 
-def evaluate_district(
-    pack: Rubric,
-    names: list[str],
-    district_profile: Profile,
-    profile_source: str,
-    catalogue: Catalogue,
-    when: date | None,
-    siting_index: SitingIndex | None,
-    lang: str,
-) -> RubricResult:
-    """Records validated as `check` does (streamed: only the facility of each usable record is
-    kept), the district section as `district` computes it, then the pack's items."""
-    from ..district import compute_inputs
+def usable_records(
+    names: list[str], when: date | None, lang: str
+) -> tuple[int, tuple[Record, ...], list[str]]:
+    """(given, usable records, problem lines): records validated as `check` does (streamed: only
+    the facility of each usable record is kept)."""
     from ..loading import iter_sources
     from ..render.validation import problem_line
     from ..validate import validate_items
@@ -449,7 +467,41 @@ def evaluate_district(
             kept.append(Record(v.facility, v.source))
         else:
             rejected.extend(problem_line(p, lang) for p in v.problems)
-    usable = tuple(kept)
+    return given, tuple(kept), rejected
+
+
+def district_dashboard(
+    names: list[str],
+    section: DistrictResult,
+    district_profile: Profile | None,
+    when: date | None,
+    lang: str,
+) -> Dashboard:
+    """The rubric's dashboard for the `district` command: the same records (read again, streamed),
+    the district section already computed, and the profile if one is given. Without a profile,
+    an empty one stands in: places come from the records' filed capacity, nothing else is invented."""
+    _, usable, _ = usable_records(names, when, lang)
+    stand_in = district_profile or Profile(schema_version="1.0", district=District(name="—"))
+    ctx = Context(usable, stand_in, section, when or stand_in.reference_date)
+    return dashboard(ctx, with_profile=district_profile is not None)
+
+
+def evaluate_district(
+    pack: Rubric,
+    names: list[str],
+    district_profile: Profile,
+    profile_source: str,
+    catalogue: Catalogue,
+    when: date | None,
+    siting_index: SitingIndex | None,
+    lang: str,
+) -> RubricResult:
+    """Records validated as `check` does (streamed: only the facility of each usable record is
+    kept), the district section as `district` computes it, then the pack's items."""
+    from ..district import compute_inputs
+    from ..render.validation import problem_line
+
+    given, usable, rejected = usable_records(names, when, lang)
     section = (
         compute_inputs(
             names,
@@ -482,8 +534,10 @@ __all__ = [
     "ItemResult",
     "RubricResult",
     "dashboard",
+    "district_dashboard",
     "evaluate",
     "evaluate_district",
     "evaluate_item",
     "run",
+    "usable_records",
 ]
