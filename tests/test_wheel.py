@@ -21,6 +21,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
         check=True,
         capture_output=True,
+        timeout=900,
     )
     [built] = out.glob("facility_check-*.whl")
     return built
@@ -47,13 +48,21 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     python = bindir / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True, capture_output=True
+        [str(python), "-m", "pip", "install", "--quiet", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=900,
     )
     exe = bindir / "facility-check"
     # run from elsewhere, so nothing can be read from the source tree
     sample = ROOT / "samples" / "facilities" / "hp-001-compliant.json"
     ok = subprocess.run(
-        [str(exe), "validate", str(sample)], capture_output=True, text=True, cwd=tmp_path, check=False
+        [str(exe), "validate", str(sample)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        timeout=900,
     )
     assert ok.returncode == 0, ok.stderr
     bad = subprocess.run(
@@ -62,6 +71,7 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
         text=True,
         cwd=tmp_path,
         check=False,
+        timeout=900,
     )
     assert bad.returncode == 2 and "$.uscc" in bad.stdout
     check = subprocess.run(
@@ -78,6 +88,7 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
         text=True,
         cwd=tmp_path,
         check=False,
+        timeout=900,
     )
     assert check.returncode == 0, check.stderr
     # the inspection loop from the installed wheel: a printable notice, then a re-inspection
@@ -93,6 +104,7 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
         text=True,
         cwd=tmp_path,
         check=False,
+        timeout=900,
     )
     assert notice.returncode == 1, notice.stderr
     (tmp_path / "notice.json").write_text(notice.stdout, encoding="utf-8")
@@ -108,6 +120,7 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
         text=True,
         cwd=tmp_path,
         check=False,
+        timeout=900,
     )
     assert again.returncode == 1 and "仍未整改（7）" in again.stdout, again.stderr
     printed = subprocess.run(
@@ -122,6 +135,7 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
         text=True,
         cwd=tmp_path,
         check=False,
+        timeout=900,
     )
     assert "被检查单位负责人（签字）" in printed.stdout, printed.stderr
     where = subprocess.run(
@@ -130,6 +144,7 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
         text=True,
         cwd=tmp_path,
         check=True,
+        timeout=900,
     )
     assert "site-packages" in where.stdout
     # the map inlines Leaflet read from the installed package
@@ -140,6 +155,7 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
         text=True,
         cwd=tmp_path,
         check=False,
+        timeout=900,
     )
     assert drawn.returncode == 0, drawn.stderr
     assert "window.L" in page.read_text(encoding="utf-8")
@@ -157,6 +173,7 @@ def test_wheel_installs_and_runs_in_a_clean_venv(wheel: Path, tmp_path: Path) ->
         text=True,
         cwd=tmp_path,
         check=False,
+        timeout=900,
     )
     assert app.stdout.strip() == "['/api/district', '/api/facilities']", app.stderr
 
