@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -21,7 +22,55 @@ from ..deps import CatalogueDep, HazardsDep, LangDep, SettingsDep, StoreDep
 from ..services import checking, districts, facilities, hazards, inspections, uploads
 from ..services.facilities import Rejected
 
-router = APIRouter(prefix="/api", tags=["api"])
+
+class ErrorDetail(BaseModel):
+    """An error answer: what went wrong, in Chinese and English."""
+
+    detail: str
+
+
+class LocatedProblem(BaseModel):
+    """One located problem (the CLI's ``validate --format json`` problem object)."""
+
+    model_config = ConfigDict(extra="allow")
+    source: str
+    path: str
+    code: str
+    severity: str
+    message: str
+
+
+class Problems(BaseModel):
+    """An upload or inspection that was refused: its located problems; nothing stored."""
+
+    errors: list[LocatedProblem]
+
+
+class RejectedRecord(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    source: str
+    facility_id: str | None
+    valid: bool
+    problems: list[LocatedProblem]
+
+
+class RejectedRecords(BaseModel):
+    """Records that failed validation (``facility-check validate --format json``); nothing stored."""
+
+    records: list[RejectedRecord]
+    valid: int
+    invalid: int
+
+
+# The error answers the API gives, published in the OpenAPI document (FastAPI's default 422 schema,
+# a list of validation errors, is not what the workbench answers; found by tests/web/test_api_fuzz.py).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorDetail, "description": "token required"},
+    404: {"model": ErrorDetail, "description": "no such facility, inspection or layer"},
+    413: {"model": ErrorDetail, "description": "upload too large"},
+    422: {"model": ErrorDetail, "description": "invalid request parameters"},
+}
+router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
 JSON = "application/json"
 USER_HEADER = "X-Facility-Check-User"  # who saves (percent-encoded UTF-8); "api" when absent
 
@@ -48,7 +97,10 @@ async def _file_bytes(upload: UploadFile, limit: int) -> bytes:
     "/facilities",
     status_code=201,
     summary="Store a facility record (JSON body, or multipart `file` = .json/.jsonl/.xlsx)",
-    responses={201: {"description": "stored"}, 422: {"description": "located problems; nothing stored"}},
+    responses={
+        201: {"description": "stored"},
+        422: {"model": ErrorDetail | RejectedRecords | Problems, "description": "nothing stored"},
+    },
 )
 async def post_facility(
     request: Request,
@@ -129,6 +181,7 @@ def get_check(
     "/hazard-layers",
     status_code=201,
     summary="Store a hazard layer (multipart `file` = GeoJSON / GeoJSON Lines, optional `crs`)",
+    responses={422: {"model": ErrorDetail | Problems, "description": "located problems; nothing stored"}},
 )
 async def post_hazard_layer(
     request: Request, store: StoreDep, settings: SettingsDep, lang: LangDep
@@ -170,7 +223,10 @@ def get_district(
     "/facilities/{facility_pk}/inspections",
     status_code=201,
     summary='Record an inspection: {"date", "inspector", "answers": {CODE: {"status", "note"}}}',
-    responses={201: {"description": "stored"}, 422: {"description": "located problems; nothing stored"}},
+    responses={
+        201: {"description": "stored"},
+        422: {"model": ErrorDetail | Problems, "description": "located problems; nothing stored"},
+    },
 )
 async def post_inspection(
     facility_pk: int,
