@@ -71,3 +71,37 @@ def test_error_answers_match_the_published_schema() -> None:
     }
     assert published["components"]["schemas"]["ErrorDetail"]["required"] == ["detail"]
     assert "HTTPValidationError" not in published["components"]["schemas"]
+
+
+TOO_BIG = str(2**64)  # beyond SQLite's 64-bit integers
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", f"/api/facilities/{TOO_BIG}"),
+        ("GET", f"/api/facilities/{TOO_BIG}/versions"),
+        ("GET", f"/api/facilities/{TOO_BIG}/check"),
+        ("GET", f"/api/facilities/{TOO_BIG}/inspections"),
+        ("POST", f"/api/inspections/{TOO_BIG}/sign-off"),
+        ("GET", f"/facilities/{TOO_BIG}"),
+        ("GET", f"/facilities/{TOO_BIG}/edit"),
+        ("GET", f"/facilities/{TOO_BIG}/record.json"),
+        ("GET", f"/facilities/{TOO_BIG}/inspect"),
+        ("GET", f"/facilities/{TOO_BIG}/history"),
+        ("GET", f"/inspections/{TOO_BIG}"),
+        ("GET", f"/inspections/{TOO_BIG}/notice"),
+        ("GET", f"/inspections/1/evidence/{TOO_BIG}"),
+        ("GET", "/api/facilities/0"),
+    ],
+)
+def test_an_id_out_of_the_database_range_is_an_invalid_parameter(method: str, url: str) -> None:
+    """Regression (found by this fuzzer): an id beyond 2**63 - 1 reached the SQLite driver and
+    crashed (500, OverflowError); now every route refuses it as an invalid parameter."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(APP, raise_server_exceptions=False) as client:
+        answer = client.request(method, url)
+    assert answer.status_code == 422
+    if url.startswith("/api/"):
+        assert answer.json() == {"detail": "请求参数无效 / invalid request parameters"}

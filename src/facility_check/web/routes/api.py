@@ -18,9 +18,11 @@ from starlette.datastructures import UploadFile
 
 from ...pipeline import InputError
 from ...render.validation import problems_as_dicts
-from ..deps import CatalogueDep, HazardsDep, LangDep, SettingsDep, StoreDep
+from ..deps import CatalogueDep, HazardsDep, LangDep, RowId, SettingsDep, StoreDep
 from ..services import checking, districts, facilities, hazards, inspections, uploads
 from ..services.facilities import Rejected
+
+JSON = "application/json"
 
 
 class ErrorDetail(BaseModel):
@@ -71,7 +73,65 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorDetail, "description": "invalid request parameters"},
 }
 router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
-JSON = "application/json"
+
+# The request bodies the POST operations read themselves (raw bytes or multipart), published so
+# that a client (and the fuzzer) knows them; the server still validates every byte itself.
+_FILE = {"type": "string", "format": "binary"}
+
+
+def _multipart(description: str, **fields: dict[str, Any]) -> dict[str, Any]:
+    properties = {"file": _FILE, **fields}
+    schema = {"type": "object", "required": ["file"], "properties": properties}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"multipart/form-data": {"schema": schema}},
+        }
+    }
+
+
+FACILITY_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "A facility record (`facility-check schema facility`), or a file of records "
+        "(.json, .jsonl, .xlsx) as the multipart field `file`",
+        "content": {
+            JSON: {"schema": {"type": "object"}},
+            "multipart/form-data": _multipart("")["requestBody"]["content"]["multipart/form-data"],
+        },
+    }
+}
+INSPECTION_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            JSON: {
+                "schema": {
+                    "type": "object",
+                    "required": ["date", "inspector"],
+                    "properties": {
+                        "date": {"type": "string", "format": "date"},
+                        "inspector": {"type": "string", "minLength": 1, "maxLength": 200},
+                        "answers": {
+                            "type": ["object", "null"],
+                            "description": "article code -> on-site answer (none: null or absent)",
+                            "additionalProperties": {
+                                "type": "object",
+                                "required": ["status"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "status": {"enum": ["met", "unmet", "not_applicable"]},
+                                    "note": {"type": "string", "maxLength": 2000},
+                                },
+                            },
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
 USER_HEADER = "X-Facility-Check-User"  # who saves (percent-encoded UTF-8); "api" when absent
 
 
@@ -101,6 +161,7 @@ async def _file_bytes(upload: UploadFile, limit: int) -> bytes:
         201: {"description": "stored"},
         422: {"model": ErrorDetail | RejectedRecords | Problems, "description": "nothing stored"},
     },
+    openapi_extra=FACILITY_BODY,
 )
 async def post_facility(
     request: Request,
@@ -146,14 +207,14 @@ def _latest(store: StoreDep, facility_pk: int) -> facilities.StoredRecord:
 
 
 @router.get("/facilities/{facility_pk}", summary="The latest saved record of a facility")
-def get_facility(facility_pk: int, store: StoreDep) -> Response:
+def get_facility(facility_pk: RowId, store: StoreDep) -> Response:
     return _json(_latest(store, facility_pk).text)
 
 
 @router.get(
     "/facilities/{facility_pk}/versions", summary="Every saved version of a facility's record (who, when)"
 )
-def get_versions(facility_pk: int, store: StoreDep) -> list[dict[str, Any]]:
+def get_versions(facility_pk: RowId, store: StoreDep) -> list[dict[str, Any]]:
     return [
         {
             "version": v.version,
@@ -170,7 +231,7 @@ def get_versions(facility_pk: int, store: StoreDep) -> list[dict[str, Any]]:
     summary="The check report: the document `facility-check check --format json` prints, with the stored layers",
 )
 def get_check(
-    facility_pk: int, store: StoreDep, catalogue: CatalogueDep, loaded: HazardsDep, lang: LangDep
+    facility_pk: RowId, store: StoreDep, catalogue: CatalogueDep, loaded: HazardsDep, lang: LangDep
 ) -> Response:
     record = _latest(store, facility_pk)
     index = loaded.index if loaded is not None else None
@@ -182,6 +243,9 @@ def get_check(
     status_code=201,
     summary="Store a hazard layer (multipart `file` = GeoJSON / GeoJSON Lines, optional `crs`)",
     responses={422: {"model": ErrorDetail | Problems, "description": "located problems; nothing stored"}},
+    openapi_extra=_multipart(
+        "GeoJSON / GeoJSON Lines; `crs` when the file names none", crs={"type": "string"}
+    ),
 )
 async def post_hazard_layer(
     request: Request, store: StoreDep, settings: SettingsDep, lang: LangDep
@@ -227,9 +291,10 @@ def get_district(
         201: {"description": "stored"},
         422: {"model": ErrorDetail | Problems, "description": "located problems; nothing stored"},
     },
+    openapi_extra=INSPECTION_BODY,
 )
 async def post_inspection(
-    facility_pk: int,
+    facility_pk: RowId,
     request: Request,
     store: StoreDep,
     catalogue: CatalogueDep,
@@ -250,14 +315,14 @@ async def post_inspection(
 
 
 @router.get("/facilities/{facility_pk}/inspections", summary="A facility's inspections, newest first")
-def list_inspections(facility_pk: int, store: StoreDep) -> list[dict[str, Any]]:
+def list_inspections(facility_pk: RowId, store: StoreDep) -> list[dict[str, Any]]:
     if not facilities.exists(store, facility_pk):
         raise HTTPException(404, "没有这个机构 / no such facility")
     return [i.to_dict() for i in inspections.listing(store, facility_pk)]
 
 
 @router.post("/inspections/{inspection_pk}/sign-off", summary="Sign an inspection off (immutable after)")
-def sign_off_inspection(inspection_pk: int, store: StoreDep) -> dict[str, Any]:
+def sign_off_inspection(inspection_pk: RowId, store: StoreDep) -> dict[str, Any]:
     try:
         return inspections.sign_off(store, inspection_pk).to_dict()
     except LookupError:
@@ -268,9 +333,11 @@ def sign_off_inspection(inspection_pk: int, store: StoreDep) -> dict[str, Any]:
     "/inspections/{inspection_pk}/evidence",
     status_code=201,
     summary="Keep a photo or scan with an inspection (multipart `file`); 409 once signed off",
+    responses={409: {"model": ErrorDetail, "description": "the inspection is signed off"}},
+    openapi_extra=_multipart("a photo or scan"),
 )
 async def post_evidence(
-    inspection_pk: int, request: Request, store: StoreDep, settings: SettingsDep
+    inspection_pk: RowId, request: Request, store: StoreDep, settings: SettingsDep
 ) -> Response:
     form = await request.form(max_files=1, max_fields=10)
     upload = form.get("file")
