@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from ..catalogue import Catalogue
 from ..pipeline import HazardLoad
@@ -13,6 +13,9 @@ from .services import hazards
 from .settings import WebSettings
 
 LANG_COOKIE = "fc_lang"
+# Row ids are SQLite integers (1 .. 2**63 - 1): an id outside that range is an invalid parameter
+# (422), not a crash in the database driver (a 500, found by tests/web/test_api_fuzz.py).
+MAX_ROW_ID = 2**63 - 1
 Lang = Literal["zh", "en"]
 
 
@@ -50,3 +53,4 @@ StoreDep = Annotated[Store, Depends(get_store)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 LangDep = Annotated[Lang, Depends(get_lang)]
 HazardsDep = Annotated[HazardLoad | None, Depends(get_hazards)]
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]

@@ -12,17 +12,126 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ...pipeline import InputError
 from ...render.validation import problems_as_dicts
-from ..deps import CatalogueDep, HazardsDep, LangDep, SettingsDep, StoreDep
+from ..deps import CatalogueDep, HazardsDep, LangDep, RowId, SettingsDep, StoreDep
 from ..services import checking, districts, facilities, hazards, inspections, uploads
 from ..services.facilities import Rejected
 
-router = APIRouter(prefix="/api", tags=["api"])
 JSON = "application/json"
+
+
+class ErrorDetail(BaseModel):
+    """An error answer: what went wrong, in Chinese and English."""
+
+    detail: str
+
+
+class LocatedProblem(BaseModel):
+    """One located problem (the CLI's ``validate --format json`` problem object)."""
+
+    model_config = ConfigDict(extra="allow")
+    source: str
+    path: str
+    code: str
+    severity: str
+    message: str
+
+
+class Problems(BaseModel):
+    """An upload or inspection that was refused: its located problems; nothing stored."""
+
+    errors: list[LocatedProblem]
+
+
+class RejectedRecord(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    source: str
+    facility_id: str | None
+    valid: bool
+    problems: list[LocatedProblem]
+
+
+class RejectedRecords(BaseModel):
+    """Records that failed validation (``facility-check validate --format json``); nothing stored."""
+
+    records: list[RejectedRecord]
+    valid: int
+    invalid: int
+
+
+# The error answers the API gives, published in the OpenAPI document (FastAPI's default 422 schema,
+# a list of validation errors, is not what the workbench answers; found by tests/web/test_api_fuzz.py).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorDetail, "description": "token required"},
+    404: {"model": ErrorDetail, "description": "no such facility, inspection or layer"},
+    413: {"model": ErrorDetail, "description": "upload too large"},
+    422: {"model": ErrorDetail, "description": "invalid request parameters"},
+}
+router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
+
+# The request bodies the POST operations read themselves (raw bytes or multipart), published so
+# that a client (and the fuzzer) knows them; the server still validates every byte itself.
+_FILE = {"type": "string", "format": "binary"}
+
+
+def _multipart(description: str, **fields: dict[str, Any]) -> dict[str, Any]:
+    properties = {"file": _FILE, **fields}
+    schema = {"type": "object", "required": ["file"], "properties": properties}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"multipart/form-data": {"schema": schema}},
+        }
+    }
+
+
+FACILITY_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "A facility record (`facility-check schema facility`), or a file of records "
+        "(.json, .jsonl, .xlsx) as the multipart field `file`",
+        "content": {
+            JSON: {"schema": {"type": "object"}},
+            "multipart/form-data": _multipart("")["requestBody"]["content"]["multipart/form-data"],
+        },
+    }
+}
+INSPECTION_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            JSON: {
+                "schema": {
+                    "type": "object",
+                    "required": ["date", "inspector"],
+                    "properties": {
+                        "date": {"type": "string", "format": "date"},
+                        "inspector": {"type": "string", "minLength": 1, "maxLength": 200},
+                        "answers": {
+                            "type": ["object", "null"],
+                            "description": "article code -> on-site answer (none: null or absent)",
+                            "additionalProperties": {
+                                "type": "object",
+                                "required": ["status"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "status": {"enum": ["met", "unmet", "not_applicable"]},
+                                    "note": {"type": "string", "maxLength": 2000},
+                                },
+                            },
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
 USER_HEADER = "X-Facility-Check-User"  # who saves (percent-encoded UTF-8); "api" when absent
 
 
@@ -48,7 +157,11 @@ async def _file_bytes(upload: UploadFile, limit: int) -> bytes:
     "/facilities",
     status_code=201,
     summary="Store a facility record (JSON body, or multipart `file` = .json/.jsonl/.xlsx)",
-    responses={201: {"description": "stored"}, 422: {"description": "located problems; nothing stored"}},
+    responses={
+        201: {"description": "stored"},
+        422: {"model": ErrorDetail | RejectedRecords | Problems, "description": "nothing stored"},
+    },
+    openapi_extra=FACILITY_BODY,
 )
 async def post_facility(
     request: Request,
@@ -94,14 +207,14 @@ def _latest(store: StoreDep, facility_pk: int) -> facilities.StoredRecord:
 
 
 @router.get("/facilities/{facility_pk}", summary="The latest saved record of a facility")
-def get_facility(facility_pk: int, store: StoreDep) -> Response:
+def get_facility(facility_pk: RowId, store: StoreDep) -> Response:
     return _json(_latest(store, facility_pk).text)
 
 
 @router.get(
     "/facilities/{facility_pk}/versions", summary="Every saved version of a facility's record (who, when)"
 )
-def get_versions(facility_pk: int, store: StoreDep) -> list[dict[str, Any]]:
+def get_versions(facility_pk: RowId, store: StoreDep) -> list[dict[str, Any]]:
     return [
         {
             "version": v.version,
@@ -118,7 +231,7 @@ def get_versions(facility_pk: int, store: StoreDep) -> list[dict[str, Any]]:
     summary="The check report: the document `facility-check check --format json` prints, with the stored layers",
 )
 def get_check(
-    facility_pk: int, store: StoreDep, catalogue: CatalogueDep, loaded: HazardsDep, lang: LangDep
+    facility_pk: RowId, store: StoreDep, catalogue: CatalogueDep, loaded: HazardsDep, lang: LangDep
 ) -> Response:
     record = _latest(store, facility_pk)
     index = loaded.index if loaded is not None else None
@@ -129,6 +242,10 @@ def get_check(
     "/hazard-layers",
     status_code=201,
     summary="Store a hazard layer (multipart `file` = GeoJSON / GeoJSON Lines, optional `crs`)",
+    responses={422: {"model": ErrorDetail | Problems, "description": "located problems; nothing stored"}},
+    openapi_extra=_multipart(
+        "GeoJSON / GeoJSON Lines; `crs` when the file names none", crs={"type": "string"}
+    ),
 )
 async def post_hazard_layer(
     request: Request, store: StoreDep, settings: SettingsDep, lang: LangDep
@@ -170,10 +287,14 @@ def get_district(
     "/facilities/{facility_pk}/inspections",
     status_code=201,
     summary='Record an inspection: {"date", "inspector", "answers": {CODE: {"status", "note"}}}',
-    responses={201: {"description": "stored"}, 422: {"description": "located problems; nothing stored"}},
+    responses={
+        201: {"description": "stored"},
+        422: {"model": ErrorDetail | Problems, "description": "located problems; nothing stored"},
+    },
+    openapi_extra=INSPECTION_BODY,
 )
 async def post_inspection(
-    facility_pk: int,
+    facility_pk: RowId,
     request: Request,
     store: StoreDep,
     catalogue: CatalogueDep,
@@ -194,14 +315,14 @@ async def post_inspection(
 
 
 @router.get("/facilities/{facility_pk}/inspections", summary="A facility's inspections, newest first")
-def list_inspections(facility_pk: int, store: StoreDep) -> list[dict[str, Any]]:
+def list_inspections(facility_pk: RowId, store: StoreDep) -> list[dict[str, Any]]:
     if not facilities.exists(store, facility_pk):
         raise HTTPException(404, "没有这个机构 / no such facility")
     return [i.to_dict() for i in inspections.listing(store, facility_pk)]
 
 
 @router.post("/inspections/{inspection_pk}/sign-off", summary="Sign an inspection off (immutable after)")
-def sign_off_inspection(inspection_pk: int, store: StoreDep) -> dict[str, Any]:
+def sign_off_inspection(inspection_pk: RowId, store: StoreDep) -> dict[str, Any]:
     try:
         return inspections.sign_off(store, inspection_pk).to_dict()
     except LookupError:
@@ -212,9 +333,11 @@ def sign_off_inspection(inspection_pk: int, store: StoreDep) -> dict[str, Any]:
     "/inspections/{inspection_pk}/evidence",
     status_code=201,
     summary="Keep a photo or scan with an inspection (multipart `file`); 409 once signed off",
+    responses={409: {"model": ErrorDetail, "description": "the inspection is signed off"}},
+    openapi_extra=_multipart("a photo or scan"),
 )
 async def post_evidence(
-    inspection_pk: int, request: Request, store: StoreDep, settings: SettingsDep
+    inspection_pk: RowId, request: Request, store: StoreDep, settings: SettingsDep
 ) -> Response:
     form = await request.form(max_files=1, max_fields=10)
     upload = form.get("file")

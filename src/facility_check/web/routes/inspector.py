@@ -17,7 +17,7 @@ from ...pipeline import InputError
 from ...render.facility import html_report
 from ...render.lifecycle import column_stylesheet, print_stylesheet
 from ...render.validation import problems_as_text
-from ..deps import CatalogueDep, HazardsDep, LangDep, SettingsDep, StoreDep
+from ..deps import CatalogueDep, HazardsDep, LangDep, RowId, SettingsDep, StoreDep
 from ..services import facilities, inspections
 from .pages import _fields, _form, _page
 
@@ -82,7 +82,7 @@ def _checklist_page(
 
 @router.get("/facilities/{facility_pk}/inspect", response_class=HTMLResponse)
 def checklist_page(
-    facility_pk: int,
+    facility_pk: RowId,
     request: Request,
     store: StoreDep,
     catalogue: CatalogueDep,
@@ -94,7 +94,7 @@ def checklist_page(
 
 @router.post("/facilities/{facility_pk}/inspect", response_class=HTMLResponse)
 async def save_inspection(
-    facility_pk: int,
+    facility_pk: RowId,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
@@ -135,7 +135,7 @@ def _inspection(store: StoreDep, inspection_pk: int) -> inspections.StoredInspec
 
 @router.get("/inspections/{inspection_pk}", response_class=HTMLResponse)
 def inspection_page(
-    inspection_pk: int,
+    inspection_pk: RowId,
     request: Request,
     store: StoreDep,
     catalogue: CatalogueDep,
@@ -159,7 +159,9 @@ def inspection_page(
 
 
 @router.post("/inspections/{inspection_pk}/sign-off")
-async def sign_off(inspection_pk: int, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+async def sign_off(
+    inspection_pk: RowId, request: Request, store: StoreDep, settings: SettingsDep
+) -> Response:
     await _form(request, settings)
     _inspection(store, inspection_pk)
     await run_in_threadpool(inspections.sign_off, store, inspection_pk)
@@ -168,7 +170,7 @@ async def sign_off(inspection_pk: int, request: Request, store: StoreDep, settin
 
 @router.get("/inspections/{inspection_pk}/notice", response_class=HTMLResponse)
 def notice_page(
-    inspection_pk: int,
+    inspection_pk: RowId,
     request: Request,
     store: StoreDep,
     catalogue: CatalogueDep,
@@ -185,7 +187,7 @@ def notice_page(
 
 @router.get("/inspections/{inspection_pk}/reinspection", response_class=HTMLResponse)
 def reinspection_page(
-    inspection_pk: int,
+    inspection_pk: RowId,
     request: Request,
     store: StoreDep,
     catalogue: CatalogueDep,
@@ -206,7 +208,7 @@ def reinspection_page(
 
 
 @router.get("/facilities/{facility_pk}/history", response_class=HTMLResponse)
-def history_page(facility_pk: int, request: Request, store: StoreDep, lang: LangDep) -> HTMLResponse:
+def history_page(facility_pk: RowId, request: Request, store: StoreDep, lang: LangDep) -> HTMLResponse:
     if not facilities.exists(store, facility_pk):
         raise HTTPException(404, "没有这个机构 / no such facility")
     entries = inspections.timeline(store, facility_pk)
@@ -218,7 +220,7 @@ def history_page(facility_pk: int, request: Request, store: StoreDep, lang: Lang
 
 
 @router.get("/inspections/{inspection_pk}/evidence/{evidence_pk}")
-def evidence(inspection_pk: int, evidence_pk: int, store: StoreDep, settings: SettingsDep) -> Response:
+def evidence(inspection_pk: RowId, evidence_pk: RowId, store: StoreDep, settings: SettingsDep) -> Response:
     found = inspections.evidence_file(store, settings.data_dir, inspection_pk, evidence_pk)
     if found is None:
         raise HTTPException(404, "没有这个文件 / no such file")

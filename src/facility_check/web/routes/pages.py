@@ -16,7 +16,7 @@ from ...loading import LoadFailure, iter_bytes
 from ...pipeline import InputError
 from ...render.validation import problems_as_text
 from .. import security
-from ..deps import LANG_COOKIE, CatalogueDep, HazardsDep, LangDep, SettingsDep, StoreDep
+from ..deps import LANG_COOKIE, CatalogueDep, HazardsDep, LangDep, RowId, SettingsDep, StoreDep
 from ..services import checking, districts, facilities, forms, hazards, uploads
 from ..services.facilities import Conflict, Rejected
 from ..templating import render
@@ -94,7 +94,7 @@ def new_facility(request: Request, lang: LangDep) -> HTMLResponse:
 
 
 @router.get("/facilities/{facility_pk}/edit", response_class=HTMLResponse)
-def edit_facility(facility_pk: int, request: Request, store: StoreDep, lang: LangDep) -> HTMLResponse:
+def edit_facility(facility_pk: RowId, request: Request, store: StoreDep, lang: LangDep) -> HTMLResponse:
     if not facilities.exists(store, facility_pk):
         raise HTTPException(404, "没有这个机构 / no such facility")
     found = facilities.draft(store, facility_pk)
@@ -115,7 +115,7 @@ async def create_facility(
 
 @router.post("/facilities/{facility_pk}/edit", response_class=HTMLResponse)
 async def update_facility(
-    facility_pk: int, request: Request, store: StoreDep, settings: SettingsDep, lang: LangDep
+    facility_pk: RowId, request: Request, store: StoreDep, settings: SettingsDep, lang: LangDep
 ) -> Response:
     if not facilities.exists(store, facility_pk):
         raise HTTPException(404, "没有这个机构 / no such facility")
@@ -177,7 +177,7 @@ async def import_new(request: Request, store: StoreDep, settings: SettingsDep, l
 
 @router.post("/facilities/{facility_pk}/import", response_class=HTMLResponse)
 async def import_into(
-    facility_pk: int, request: Request, store: StoreDep, settings: SettingsDep, lang: LangDep
+    facility_pk: RowId, request: Request, store: StoreDep, settings: SettingsDep, lang: LangDep
 ) -> Response:
     if not facilities.exists(store, facility_pk):
         raise HTTPException(404, "没有这个机构 / no such facility")
@@ -211,7 +211,7 @@ async def _import(
 
 @router.get("/facilities/{facility_pk}", response_class=HTMLResponse)
 def facility_page(
-    facility_pk: int,
+    facility_pk: RowId,
     request: Request,
     store: StoreDep,
     catalogue: CatalogueDep,
@@ -242,7 +242,7 @@ def facility_page(
 
 
 @router.get("/facilities/{facility_pk}/record.json")
-def download_json(facility_pk: int, store: StoreDep, draft: bool = False) -> Response:
+def download_json(facility_pk: RowId, store: StoreDep, draft: bool = False) -> Response:
     if draft:
         found = facilities.draft(store, facility_pk)
         if found is None:
@@ -261,7 +261,7 @@ def download_json(facility_pk: int, store: StoreDep, draft: bool = False) -> Res
 
 
 @router.get("/facilities/{facility_pk}/record.xlsx")
-def download_workbook(facility_pk: int, store: StoreDep, lang: LangDep) -> Response:
+def download_workbook(facility_pk: RowId, store: StoreDep, lang: LangDep) -> Response:
     latest = facilities.latest(store, facility_pk)
     if latest is None:
         raise HTTPException(404, "没有已保存的记录 / no saved record")
