@@ -300,20 +300,46 @@ def _rel(strict: bool) -> tuple[str, str]:
     return ("高于", "above") if strict else ("不低于", "at least")
 
 
-@register("places_per_1000_above_average", _ABOVE)
-def places_per_1000_above_average(ctx: Context, params: Mapping[str, Any]) -> Outcome:
-    """千人口托位数 = 托位合计 ÷ 常住人口 × 1000, compared with the profile's average."""
-    value, p, evidence, missing = places_per_1000(ctx)
-    avg, avg_path = _average(ctx, "places_per_1000")
+def _against_average(
+    ctx: Context,
+    key: str,
+    title: Text,
+    value: Fraction | None,
+    evidence: list[str],
+    missing: list[str],
+    params: Mapping[str, Any],
+) -> Outcome | tuple[Average, bool, str, str]:
+    """A figure against the profile's average of the same name: ``needs_data`` when either is
+    missing, else (average, passed, relation in Chinese, relation in English), the average's
+    source added to the evidence."""
+    avg, avg_path = _average(ctx, key)
     if avg is None:
         missing.append(avg_path)
-    title = Text("千人口托位数", "places per 1,000 residents")
     if value is None or avg is None:
         return _needs(title, missing, evidence)
     evidence.append(f"{avg_path} = {avg.value}（{avg.scope}，{avg.year}，{avg.source}）")
     strict = bool(params["strict"])
     zh_rel, en_rel = _rel(strict)
-    passed = _compare(value, avg.value, strict)
+    return avg, _compare(value, avg.value, strict), zh_rel, en_rel
+
+
+@register("places_per_1000_above_average", _ABOVE)
+def places_per_1000_above_average(ctx: Context, params: Mapping[str, Any]) -> Outcome:
+    """千人口托位数 = 托位合计 ÷ 常住人口 × 1000, compared with the profile's average."""
+    value, p, evidence, missing = places_per_1000(ctx)
+    compared = _against_average(
+        ctx,
+        "places_per_1000",
+        Text("千人口托位数", "places per 1,000 residents"),
+        value,
+        evidence,
+        missing,
+        params,
+    )
+    if isinstance(compared, Outcome):
+        return compared
+    avg, passed, zh_rel, en_rel = compared
+    assert value is not None  # a missing figure returned needs_data above
     residents = ctx.profile.population.residents if ctx.profile.population else None
     assert residents is not None
     return Outcome(
@@ -375,16 +401,19 @@ def enrolment_rate(ctx: Context) -> tuple[Fraction | None, int, list[str], list[
 def enrolment_rate_above_average(ctx: Context, params: Mapping[str, Any]) -> Outcome:
     """婴幼儿入托率 = 在托婴幼儿 ÷ 3 岁以下婴幼儿数 × 100 %, compared with the profile's average."""
     value, n, evidence, missing = enrolment_rate(ctx)
-    avg, avg_path = _average(ctx, "enrolment_rate_percent")
-    if avg is None:
-        missing.append(avg_path)
-    title = Text("婴幼儿入托率", "enrolment rate")
-    if value is None or avg is None:
-        return _needs(title, missing, evidence)
-    evidence.append(f"{avg_path} = {avg.value}（{avg.scope}，{avg.year}，{avg.source}）")
-    strict = bool(params["strict"])
-    zh_rel, en_rel = _rel(strict)
-    passed = _compare(value, avg.value, strict)
+    compared = _against_average(
+        ctx,
+        "enrolment_rate_percent",
+        Text("婴幼儿入托率", "enrolment rate"),
+        value,
+        evidence,
+        missing,
+        params,
+    )
+    if isinstance(compared, Outcome):
+        return compared
+    avg, passed, zh_rel, en_rel = compared
+    assert value is not None  # a missing figure returned needs_data above
     infants = ctx.profile.population.infants_under_3 if ctx.profile.population else None
     assert infants is not None
     return Outcome(
