@@ -28,6 +28,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .catalogue import Catalogue, OverlayInfo
+from .collector import paused
 from .engine import Options, evaluate
 from .loading import LoadItem, Unit, iter_unit, plan_units
 from .problems import Problem, Severity, Text
@@ -286,26 +287,44 @@ def _process(
     items: Iterable[LoadItem], catalogue: Catalogue, options: Options, siting_index: Any, today: date
 ) -> _Partial:
     out = _Partial()
-    for chunk in _chunks(validate_items(items, today), CHUNK):
-        out.given += len(chunk)
-        usable = [v for v in chunk if v.ok and v.facility is not None]
-        for v in chunk:
-            if not (v.ok and v.facility is not None):
-                out.rejected.append(Rejected(v.source, v.facility_id, tuple(v.problems)))
-        facilities = [v.facility for v in usable if v.facility is not None]
-        # only failures are kept of siting (the verdict and `siting_failures`): passed pairs need no finding
-        sitings = (
-            siting_index.evaluate_many(facilities, only_failed=True)
-            if siting_index is not None
-            else [None] * len(usable)
-        )
-        for v, siting in zip(usable, sitings, strict=True):
-            assert v.facility is not None
-            out.warnings.extend(p for p in v.problems if p.severity == Severity.warning)
-            out.rows.append(
-                row_from_report(evaluate(v.facility, catalogue, options, source=v.source, siting=siting))
-            )
+    records = validate_items(items, today)
+    more = True
+    while more:
+        with paused(collect=True):  # see collector.py; the chunk is released before the collection
+            more = _process_chunk(records, out, catalogue, options, siting_index)
     return out
+
+
+def _process_chunk(
+    records: Iterator[ValidatedRecord],
+    out: _Partial,
+    catalogue: Catalogue,
+    options: Options,
+    siting_index: Any,
+) -> bool:
+    """Validate, measure and evaluate the next chunk of records into ``out``; False at the end."""
+    chunk = next(_chunks(records, CHUNK), None)
+    if chunk is None:
+        return False
+    out.given += len(chunk)
+    usable = [v for v in chunk if v.ok and v.facility is not None]
+    for v in chunk:
+        if not (v.ok and v.facility is not None):
+            out.rejected.append(Rejected(v.source, v.facility_id, tuple(v.problems)))
+    facilities = [v.facility for v in usable if v.facility is not None]
+    # only failures are kept of siting (the verdict and `siting_failures`): passed pairs need no finding
+    sitings = (
+        siting_index.evaluate_many(facilities, only_failed=True)
+        if siting_index is not None
+        else [None] * len(usable)
+    )
+    for v, siting in zip(usable, sitings, strict=True):
+        assert v.facility is not None
+        out.warnings.extend(p for p in v.problems if p.severity == Severity.warning)
+        out.rows.append(
+            row_from_report(evaluate(v.facility, catalogue, options, source=v.source, siting=siting))
+        )
+    return True
 
 
 def _merge(

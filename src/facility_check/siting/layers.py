@@ -10,7 +10,6 @@ Prepared layers (``hazards prepare``, see ``prepared``) are accepted wherever a 
 
 from __future__ import annotations
 
-import gc
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import shapely
 import shapely.errors
 from shapely.geometry import shape
 
+from ..collector import paused
 from ..geo.coords import bounds_outside_china, geometry_to_wgs84, to_wgs84
 from ..loading import decode, parse_json
 from ..problems import Problem, Severity, Text
@@ -644,12 +644,7 @@ def load_layers(paths: Iterable[str]) -> HazardLayers:
     layers = HazardLayers(kind_list=tuple(siting_rules()["kinds"]))
     # A bulk load creates millions of acyclic dicts and lists; the cyclic collector would rescan
     # them again and again (superlinear time). Nothing here creates cycles, so pause it.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         for path in paths:
             load_layer(path, layers)
-    finally:
-        if enabled:
-            gc.enable()
     return layers

@@ -7,7 +7,6 @@ measurement that chose it); formulas are found with openpyxl only when the file 
 
 from __future__ import annotations
 
-import gc
 import io
 import re
 import zipfile
@@ -15,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..collector import paused
 from ..loading import MAX_DOCUMENT_BYTES, MAX_RECORDS_PER_DOCUMENT, LoadFailure, LoadItem, RawRecord
 from ..problems import Problem, Severity, Text
 from ..record import SCHEMA_VERSION
@@ -907,13 +907,8 @@ def read_workbook(data: bytes, source: str) -> Iterator[LoadItem]:
     with staff and children rosters in the people's own spelling."""
     # A roster is built whole (a facility's rows may be anywhere in its sheets): millions of small
     # acyclic dicts, which the cyclic garbage collector would scan again and again for nothing.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused():
         items = list(_read_workbook(data, source))
-    finally:
-        if enabled:
-            gc.enable()
     yield from items
 
 
