@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..problems import Text
 
@@ -26,9 +26,9 @@ class Status(StrEnum):
     not_applicable = "not_applicable"
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
-    """The outcome of one sub-requirement, with the facts it rests on."""
+class Check(NamedTuple):
+    """The outcome of one sub-requirement, with the facts it rests on (immutable; a named tuple
+    for the same reason as :class:`~facility_check.problems.Text`)."""
 
     status: Status
     message: Text  # what was found and, when not met, what to do
@@ -84,12 +84,19 @@ def not_applicable(zh: str, en: str, *paths: str) -> Check:
 
 def aggregate(checks: tuple[Check, ...]) -> Status:
     """Article status from its checks: one failed sub-requirement makes the article unmet."""
-    statuses = {c.status for c in checks}
-    if Status.unmet in statuses:
-        return Status.unmet
-    if Status.unknown in statuses:
+    unknown = False
+    all_not_applicable = bool(checks)
+    for c in checks:
+        status = c.status
+        if status == Status.unmet:
+            return Status.unmet
+        if status == Status.unknown:
+            unknown = True
+        elif status != Status.not_applicable:
+            all_not_applicable = False
+    if unknown:
         return Status.unknown
-    if statuses and statuses <= {Status.not_applicable}:
+    if all_not_applicable:
         return Status.not_applicable
     return Status.met
 
