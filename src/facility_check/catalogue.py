@@ -84,6 +84,9 @@ class DocumentInfo:
     scored: bool
 
 
+_DOCUMENT_ORDER = {"setup": 0, "management": 1, "design": 2}
+
+
 @dataclass(frozen=True)
 class Article:
     code: str
@@ -135,8 +138,11 @@ class Article:
         return Text(f"{ref} 第 {self.clause} 条{mark_zh}", f"{ref} clause {self.clause}{mark_en}")
 
     def sort_key(self) -> tuple[Any, ...]:
-        order = {"setup": 0, "management": 1, "design": 2}
-        return (order.get(self.document.id, 9), self.article or 0, self.code)
+        cached: tuple[Any, ...] | None = self.__dict__.get("_sort_key")
+        if cached is None:
+            cached = (_DOCUMENT_ORDER.get(self.document.id, 9), self.article or 0, self.code)
+            object.__setattr__(self, "_sort_key", cached)  # frozen: computed once, never changes
+        return cached
 
 
 @dataclass(frozen=True)

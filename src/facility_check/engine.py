@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .catalogue import Article, Catalogue
 from .problems import Problem, Text
 from .record import Facility
 from .report import ArticleResult, DesignResult, FacilityReport, SitingResult, StandardScore
 from .rules import REGISTRY
-from .rules.base import Check, Context, Status, aggregate
+from .rules.base import Check, Context, Predicate, Status, aggregate
 from .scoring import facility_score
 
 SCORED_STANDARDS = ("setup", "management")
@@ -55,13 +56,22 @@ def run_article(article: Article, facility: Facility, ctx: Context) -> ArticleRe
     return ArticleResult(article, aggregate(checks), checks)
 
 
+class _Step(NamedTuple):
+    """One article of a plan: its predicate and parameters looked up once, or its fixed result
+    (an article not checked per facility has the same result for every facility)."""
+
+    article: Article
+    predicate: Predicate | None
+    params: Mapping[str, Any]
+    fixed: ArticleResult | None
+
+
 class _Plan(NamedTuple):
     """What every facility of one catalogue runs: worked out once, not per facility."""
 
-    design: tuple[Article, ...]
-    scored: tuple[Article, ...]
-    # results of articles not checked per facility: the same for every facility
-    fixed: dict[str, ArticleResult]
+    design: tuple[_Step, ...]
+    scored: tuple[_Step, ...]
+    design_by_code: tuple[int, ...]  # positions of the design results in code order
 
 
 _PLANS: dict[int, tuple[Catalogue, _Plan]] = {}
@@ -72,10 +82,18 @@ def _plan(catalogue: Catalogue) -> _Plan:
     if cached is not None and cached[0] is catalogue:
         return cached[1]
     active = list(catalogue.active())
+
+    def step(a: Article) -> _Step:
+        if not a.checked:
+            return _Step(a, None, {}, _not_checked(a))
+        assert a.predicate is not None
+        return _Step(a, REGISTRY[a.predicate], a.params(), None)
+
+    design = tuple(step(a) for a in active if a.document.id == "design")
     plan = _Plan(
-        tuple(a for a in active if a.document.id == "design"),
-        tuple(a for a in active if a.document.id in SCORED_STANDARDS),
-        {a.code: _not_checked(a) for a in active if not a.checked},
+        design,
+        tuple(step(a) for a in active if a.document.id in SCORED_STANDARDS),
+        tuple(sorted(range(len(design)), key=lambda i: design[i].article.code)),
     )
     if len(_PLANS) > 8:  # catalogues are few (one per overlay); never let this grow
         _PLANS.clear()
@@ -83,10 +101,17 @@ def _plan(catalogue: Catalogue) -> _Plan:
     return plan
 
 
-def _run(
-    articles: tuple[Article, ...], fixed: dict[str, ArticleResult], facility: Facility, ctx: Context
-) -> tuple[ArticleResult, ...]:
-    return tuple(fixed.get(a.code) or run_article(a, facility, ctx) for a in articles)
+def _run(steps: tuple[_Step, ...], facility: Facility, ctx: Context) -> tuple[ArticleResult, ...]:
+    """``run_article`` over a plan (the same results, without the per-facility lookups)."""
+    results = []
+    for article, predicate, params, fixed in steps:
+        if fixed is not None:
+            results.append(fixed)
+            continue
+        assert predicate is not None
+        checks = tuple(predicate(facility, params, ctx)) or _NOTHING_CHECKED
+        results.append(ArticleResult(article, aggregate(checks), checks))
+    return tuple(results)
 
 
 def design_verdict(results: tuple[ArticleResult, ...]) -> str:
@@ -110,7 +135,7 @@ def evaluate(
     as_of, as_of_source = reference_date(facility, options)
     plan = _plan(catalogue)
     base_ctx = Context(as_of=as_of)
-    design = _run(plan.design, plan.fixed, facility, base_ctx)
+    design = _run(plan.design, facility, base_ctx)
     related = {r.code: r.status for r in design}
     ctx = Context(
         as_of=as_of,
@@ -119,7 +144,7 @@ def evaluate(
         siting_verdict=siting.verdict if siting else None,
         siting_summary=siting.summary() if siting else None,
     )
-    articles = _run(plan.scored, plan.fixed, facility, ctx)
+    articles = _run(plan.scored, facility, ctx)
     scores = standard_scores(articles)
     meta = {
         "name": facility.name,
@@ -140,7 +165,7 @@ def evaluate(
         as_of_source=as_of_source,
         articles=articles,
         scores=scores,
-        design=DesignResult(design_verdict(design), tuple(sorted(design, key=lambda r: r.code))),
+        design=DesignResult(design_verdict(design), tuple(design[i] for i in plan.design_by_code)),
         siting=siting,
         overlay=catalogue.overlay,
         facility_meta=meta,
