@@ -218,7 +218,13 @@ def _entry_name(data: Any, path: list[Any]) -> str | None:
     return None
 
 
-def _safe_load(path: Path, source: str) -> Any:
+# PyYAML's safe loader in C (libyaml, in the PyPI wheels) reads the bundled catalogue ~8x faster
+# than the pure-Python one; both construct only plain data (no tags that execute anything). User
+# overlays keep the Python parser: its event stream meets deep nesting first, with our message.
+_FAST_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _safe_load(path: Path, source: str, *, bundled: bool = False) -> Any:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -229,8 +235,9 @@ def _safe_load(path: Path, source: str) -> Any:
         raise CatalogueError([_problem(source, "$", "文件过大", "file too large")])
     try:
         text = raw.decode("utf-8-sig")
-        _scan_yaml(text, source)
-        data = yaml.safe_load(text)
+        loader = _FAST_SAFE_LOADER if bundled else yaml.SafeLoader
+        _scan_yaml(text, source, loader)
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader (libyaml's when present)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -279,7 +286,7 @@ def _located(source: str, mark: Any, zh: str, en: str) -> CatalogueError:
     )
 
 
-def _scan_yaml(text: str, source: str) -> None:
+def _scan_yaml(text: str, source: str, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> None:
     """Refuse aliases and deep nesting from the event stream, before any tree is built.
 
     A few nested aliases expand to billions of nodes ("billion laughs"), and thousands of nested
@@ -287,7 +294,7 @@ def _scan_yaml(text: str, source: str) -> None:
     both at their first event, which also gives their line and column.
     """
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.AliasEvent):
             raise _located(
                 source,
@@ -416,7 +423,7 @@ def load_base() -> Catalogue:
     for filename in CATALOGUE_FILES:
         path = data_dir("standards") / filename
         source = f"standards/{filename}"
-        data = _safe_load(path, source)
+        data = _safe_load(path, source, bundled=True)
         errors = _schema_errors(data, schema, source)
         if errors:
             problems.extend(errors)
