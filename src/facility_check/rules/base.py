@@ -66,39 +66,46 @@ Params = Mapping[str, Any]
 Predicate = Callable[["Facility", Params, Context], Iterator[Check]]
 
 
+# The four constructors below run ~150 times per facility: they build the named tuples directly
+# (``tuple.__new__``, the same objects as ``Check(...)``/``Text(...)`` without their Python-level
+# ``__new__``) and use the members bound once.
+_new = tuple.__new__
+_MET, _UNMET, _UNKNOWN, _NOT_APPLICABLE = Status.met, Status.unmet, Status.unknown, Status.not_applicable
+
+
 def met(zh: str, en: str, *paths: str, measured: Any = None, required: Any = None) -> Check:
-    return Check(Status.met, Text(zh, en), tuple(paths), measured, required)
+    return _new(Check, (_MET, _new(Text, (zh, en)), paths, measured, required))
 
 
 def unmet(zh: str, en: str, *paths: str, measured: Any = None, required: Any = None) -> Check:
-    return Check(Status.unmet, Text(zh, en), tuple(paths), measured, required)
+    return _new(Check, (_UNMET, _new(Text, (zh, en)), paths, measured, required))
 
 
 def unknown(zh: str, en: str, *paths: str, required: Any = None) -> Check:
-    return Check(Status.unknown, Text(zh, en), tuple(paths), None, required)
+    return _new(Check, (_UNKNOWN, _new(Text, (zh, en)), paths, None, required))
 
 
 def not_applicable(zh: str, en: str, *paths: str) -> Check:
-    return Check(Status.not_applicable, Text(zh, en), tuple(paths))
+    return _new(Check, (_NOT_APPLICABLE, _new(Text, (zh, en)), paths, None, None))
 
 
 def aggregate(checks: tuple[Check, ...]) -> Status:
     """Article status from its checks: one failed sub-requirement makes the article unmet."""
-    unknown = False
+    any_unknown = False
     all_not_applicable = bool(checks)
     for c in checks:
-        status = c.status
-        if status == Status.unmet:
-            return Status.unmet
-        if status == Status.unknown:
-            unknown = True
-        elif status != Status.not_applicable:
+        status = c[0]  # c.status
+        if status == _UNMET:
+            return _UNMET
+        if status == _UNKNOWN:
+            any_unknown = True
+        elif status != _NOT_APPLICABLE:
             all_not_applicable = False
-    if unknown:
-        return Status.unknown
+    if any_unknown:
+        return _UNKNOWN
     if all_not_applicable:
-        return Status.not_applicable
-    return Status.met
+        return _NOT_APPLICABLE
+    return _MET
 
 
 def age_days(when: date, as_of: date) -> int:
