@@ -15,6 +15,7 @@ unrounded items.
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing as mp
 import os
@@ -44,6 +45,12 @@ if TYPE_CHECKING:
 CHUNK = 2000
 PARALLEL_FROM_BYTES = 8 * 1024 * 1024  # below this, forking costs more than it saves
 _INDEX = re.compile(r"\[\d+\]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _index_free(path: str) -> str:
+    """``$.staff[3].name`` → ``$.staff[].name``: the fact, whichever item lacks it."""
+    return _INDEX.sub("[]", path)
 
 
 @dataclass(frozen=True)
@@ -87,14 +94,18 @@ class FacilityRow:
 
 
 def row_from_report(r: FacilityReport) -> FacilityRow:
-    ordered = [x for x in r.ordered_articles() if x.counts]
-
-    def codes(std: str, status: Status) -> tuple[str, ...]:
-        return tuple(x.code for x in ordered if x.status == status and x.article.document.id == std)
-
+    # unmet and unknown codes per scored standard, in catalogue order (one pass)
+    codes: dict[tuple[str, Status], list[str]] = {
+        (std, status): [] for std in ("setup", "management") for status in (Status.unmet, Status.unknown)
+    }
+    for x in r.ordered_articles():
+        if x.counts:
+            found = codes.get((x.article.document.id, x.status))
+            if found is not None:
+                found.append(x.code)
     missing = sorted(
         {
-            _INDEX.sub("[]", path)
+            _index_free(path)
             for x in (*r.articles, *r.design.findings)
             if x.status == Status.unknown and (x.counts or x.article.strength == "shall")
             for c in x.checks
@@ -109,10 +120,10 @@ def row_from_report(r: FacilityReport) -> FacilityRow:
         source=r.source,
         setup=r.scores["setup"].score,
         management=r.scores["management"].score,
-        setup_unmet=codes("setup", Status.unmet),
-        setup_unknown=codes("setup", Status.unknown),
-        management_unmet=codes("management", Status.unmet),
-        management_unknown=codes("management", Status.unknown),
+        setup_unmet=tuple(codes["setup", Status.unmet]),
+        setup_unknown=tuple(codes["setup", Status.unknown]),
+        management_unmet=tuple(codes["management", Status.unmet]),
+        management_unknown=tuple(codes["management", Status.unknown]),
         siting=siting.verdict if siting else None,
         siting_failures=tuple(f.message for f in siting.findings if not f.passed) if siting else (),
         siting_reason=siting.reason if siting and siting.verdict == "unknown" else None,

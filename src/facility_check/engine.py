@@ -180,11 +180,11 @@ def standard_scores(articles: tuple[ArticleResult, ...]) -> dict[str, StandardSc
 
 
 def _score(standard: str, results: tuple[ArticleResult, ...]) -> StandardScore:
-    counted = [r for r in results if r.article.document.id == standard and r.counts]
-    unmet = sum(1 for r in counted if r.status == Status.unmet)
-    unknown = sum(1 for r in counted if r.status == Status.unknown)
-    met = sum(1 for r in counted if r.status == Status.met)
-    na = sum(1 for r in counted if r.status == Status.not_applicable)
+    n = dict.fromkeys(Status, 0)
+    for r in results:
+        if r.article.document.id == standard and r.counts:
+            n[r.status] += 1
+    unmet, unknown, met, na = n[Status.unmet], n[Status.unknown], n[Status.met], n[Status.not_applicable]
     return StandardScore(
         standard, facility_score(unmet + unknown), unmet, unknown, met, na, facility_score(unmet)
     )
