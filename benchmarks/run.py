@@ -135,8 +135,14 @@ def end_to_end(
 
 
 def _timed(out: dict[str, dict[str, float]], name: str, fn: Callable[[], Any]) -> Any:
+    """Time one stage with the cyclic collector paused, as `district` runs its chunks
+    (collector.paused): otherwise the stages, which hold every record at once, would mostly
+    measure the collector rescanning them."""
+    from facility_check.collector import paused
+
     wall, cpu = time.perf_counter(), time.process_time()
-    result = fn()
+    with paused():
+        result = fn()
     out[name] = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
     return result
 
@@ -165,7 +171,7 @@ def stages(facilities: Path, hazards: Path, prepared: Path) -> dict[str, dict[st
     """Run in a fresh process (``--child stages``)."""
     from facility_check.catalogue import load
     from facility_check.district import aggregate, row_from_report
-    from facility_check.engine import SCORED_STANDARDS, Options, _score, design_verdict, run_article
+    from facility_check.engine import Options, _plan, _run, design_verdict, standard_scores
     from facility_check.loading import iter_sources
     from facility_check.report import DesignResult, FacilityReport
     from facility_check.rules.base import Context
@@ -178,9 +184,7 @@ def stages(facilities: Path, hazards: Path, prepared: Path) -> dict[str, dict[st
         out, "load + validate", lambda: list(validate_items(iter_sources([str(facilities)]), TODAY))
     )
     usable = [v.facility for v in records if v.facility is not None]
-    active = list(cat.active())
-    design_articles = [a for a in active if a.document.id == "design"]
-    scored_articles = [a for a in active if a.document.id in SCORED_STANDARDS]
+    plan = _plan(cat)
     _timed(out, "hazards: GeoJSON Lines layer", lambda: load_layers([str(hazards)]))
     layers = _timed(out, "hazards: prepared layer", lambda: load_layers([str(prepared)]))
     index = _timed(out, "siting: index", lambda: SitingIndex(layers, cat))
@@ -190,11 +194,9 @@ def stages(facilities: Path, hazards: Path, prepared: Path) -> dict[str, dict[st
     }
 
     def design() -> list[Any]:
+        # as engine.evaluate runs them
         return [
-            tuple(
-                run_article(a, f, Context(as_of=f.inspection.inspection_date if f.inspection else None))
-                for a in design_articles
-            )
+            _run(plan.design, f, Context(as_of=f.inspection.inspection_date if f.inspection else None))
             for f in usable
         ]
 
@@ -210,7 +212,7 @@ def stages(facilities: Path, hazards: Path, prepared: Path) -> dict[str, dict[st
                 siting_verdict=siting.verdict,
                 siting_summary=siting.summary(),
             )
-            results = tuple(run_article(a, f, ctx) for a in scored_articles)
+            results = _run(plan.scored, f, ctx)
             reports.append(
                 FacilityReport(
                     f.facility_id,
@@ -219,8 +221,8 @@ def stages(facilities: Path, hazards: Path, prepared: Path) -> dict[str, dict[st
                     ctx.as_of,
                     "inspection",
                     results,
-                    {std: _score(std, results) for std in SCORED_STANDARDS},
-                    DesignResult(design_verdict(design), tuple(sorted(design, key=lambda r: r.code))),
+                    standard_scores(results),
+                    DesignResult(design_verdict(design), tuple(design[i] for i in plan.design_by_code)),
                     siting,
                     None,
                 )
