@@ -35,6 +35,7 @@ def siting_rules() -> dict[str, Any]:
     """``standards/siting.yaml``: hazard kinds, default distances and their sources."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # bundled data: libyaml's safe loader
     with (data_dir("standards") / "siting.yaml").open(encoding="utf-8") as f:
-        rules: dict[str, Any] = yaml.safe_load(f)
+        rules: dict[str, Any] = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
     return rules
