@@ -94,3 +94,32 @@ def test_gcj02_geojson_lines_layer(tmp_path: Path) -> None:
     a = load_layers([str(path)]).geometries
     b = load_layers([str(ROOT / "samples/hazards/heping-gcj02.geojson")]).geometries
     assert all(x.equals_exact(y, 1e-12) for x, y in zip(a, b, strict=True))
+
+
+def test_district_chunks_run_with_the_collector_paused_and_restore_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bulk work pauses the cyclic collector (collector.py) and always gives it back as it was:
+    a district run must not leave the caller's process without garbage collection."""
+    import gc
+
+    seen: list[bool] = []
+    real = district._process_chunk
+
+    def spy(*args: object, **kwargs: object) -> bool:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(district, "_process_chunk", spy)
+    path = _jsonl(tmp_path, 5, broken_at={2})
+    assert gc.isenabled()
+    result = district.compute_inputs([str(path)], load(), Options(), today=date(2026, 11, 24), workers=1)
+    assert seen and not any(seen)  # every chunk ran with the collector paused
+    assert gc.isenabled()
+    assert result.evaluated == 4 and len(result.rejected) == 1
+    gc.disable()
+    try:
+        district.compute_inputs([str(path)], load(), Options(), today=date(2026, 11, 24), workers=1)
+        assert not gc.isenabled()  # a caller that had paused it keeps it paused
+    finally:
+        gc.enable()
