@@ -24,6 +24,7 @@ import shapely
 from shapely import STRtree
 
 from ..catalogue import Catalogue
+from ..collector import paused
 from ..problems import Problem, Text
 from ..record import Facility
 from ..report import SitingFinding, SitingResult
@@ -74,6 +75,10 @@ class SitingIndex:
         large = np.array([r[0].distance_m if r[0] else np.nan for r in self._requirements] or [0.0])
         small = np.array([r[1].distance_m if r[1] else np.nan for r in self._requirements] or [0.0])
         self._required_m = {False: large, True: small}
+        self._must_not_cross = {
+            False: np.array([bool(r[0] and r[0].must_not_cross) for r in self._requirements] or [False]),
+            True: np.array([bool(r[1] and r[1].must_not_cross) for r in self._requirements] or [False]),
+        }
         reach = np.fmax(large, small)[self.req_id] if len(self.req_id) else np.zeros(0)
         self.reach_m = np.nan_to_num(reach, nan=0.0) + self.margin_m
         self.trees: list[tuple[float, np.ndarray, STRtree]] = []
@@ -143,7 +148,16 @@ class SitingIndex:
         self, facilities: Sequence[Facility], *, only_failed: bool = False
     ) -> list[SitingResult]:
         """Siting results in input order. ``only_failed``: passed findings are left out (the verdict
-        and the failures are the same; for callers that keep nothing else)."""
+        and the failures are the same; for callers that keep nothing else).
+
+        The cyclic collector is paused meanwhile (as ``district`` does around each chunk, see
+        ``collector``): the findings are many small acyclic objects, and each automatic pass would
+        rescan the caller's heap (thousands of validated records) for nothing.
+        """
+        with paused():
+            return self._evaluate_many(facilities, only_failed)
+
+    def _evaluate_many(self, facilities: Sequence[Facility], only_failed: bool) -> list[SitingResult]:
         all_geoms, all_where = facility_geometries(facilities)
         results: list[SitingResult | None] = [None] * len(facilities)
         idx = [i for i, w in enumerate(all_where) if w is not None]
@@ -245,22 +259,29 @@ class SitingIndex:
     ) -> None:
         """The findings of measured pairs (all, or the failures only), appended per facility."""
         rids = self.req_id[pair_h]
-        for k in range(len(pair_f)):
-            m = int(pair_f[k])
-            req = self._requirements[int(rids[k])][1 if pair_small[k] else 0]
+        side = pair_small.astype(np.intp)  # 1: the requirement for a small facility
+        required = np.where(pair_small, self._required_m[True][rids], self._required_m[False][rids])
+        no_crossing = np.where(
+            pair_small, self._must_not_cross[True][rids], self._must_not_cross[False][rids]
+        )
+        # a requirement of 0 m: not adjacent
+        passed = np.where(required == 0, distances > 0, (distances >= required) & ~(crossing & no_crossing))
+        report = np.flatnonzero(~passed) if only_failed else np.arange(len(pair_f))
+        numbers = pair_h[report]
+        for m, rid, s, number, distance, crosses, ok, hazard in zip(
+            pair_f[report].tolist(),
+            rids[report].tolist(),
+            side[report].tolist(),
+            numbers.tolist(),
+            distances[report].tolist(),
+            crossing[report].tolist(),
+            passed[report].tolist(),
+            self.layers.hazards_at(numbers),
+            strict=True,
+        ):
+            req = self._requirements[rid][s]
             assert req is not None
-            distance = float(distances[k])
-            crosses = bool(crossing[k])
-            if req.distance_m == 0:
-                passed = distance > 0
-            else:
-                passed = distance >= req.distance_m and not (crosses and req.must_not_cross)
-            if passed and only_failed:
-                continue
-            number = int(pair_h[k])
-            found[m].append(
-                finding(self.layers.hazard(number), number, distance, crosses, req, passed, str(where[m]))
-            )
+            found[m].append(finding(hazard, number, distance, crosses, req, ok, str(where[m])))
 
     def _result(self, findings: list[SitingFinding], measured_from: str | None) -> SitingResult:
         findings.sort(key=lambda f: (f.passed, f.distance_m, f.hazard_id))
