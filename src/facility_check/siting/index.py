@@ -184,7 +184,15 @@ class SitingIndex:
             required = np.where(pair_small, self._required_m[True][rids], self._required_m[False][rids])
             kept, distances, crossing = self._measure(geoms, where, pair_f, pair_h, required)
             self._findings(
-                found, where, pair_f[kept], pair_h[kept], pair_small[kept], distances, crossing, only_failed
+                found,
+                where,
+                pair_f[kept],
+                pair_h[kept],
+                pair_small[kept],
+                required[kept],
+                distances,
+                crossing,
+                only_failed,
             )
         for n, i in enumerate(idx):
             results[i] = self._result(found[n], where[n])
@@ -253,6 +261,7 @@ class SitingIndex:
         pair_f: np.ndarray,
         pair_h: np.ndarray,
         pair_small: np.ndarray,
+        required: np.ndarray,
         distances: np.ndarray,
         crossing: np.ndarray,
         only_failed: bool,
@@ -260,11 +269,10 @@ class SitingIndex:
         """The findings of measured pairs (all, or the failures only), appended per facility."""
         rids = self.req_id[pair_h]
         side = pair_small.astype(np.intp)  # 1: the requirement for a small facility
-        required = np.where(pair_small, self._required_m[True][rids], self._required_m[False][rids])
         no_crossing = np.where(
             pair_small, self._must_not_cross[True][rids], self._must_not_cross[False][rids]
         )
-        # a requirement of 0 m: not adjacent
+        # a requirement of 0 m asks only that the hazard is not adjacent
         passed = np.where(required == 0, distances > 0, (distances >= required) & ~(crossing & no_crossing))
         report = np.flatnonzero(~passed) if only_failed else np.arange(len(pair_f))
         numbers = pair_h[report]
