@@ -448,3 +448,39 @@ def test_facility_geometries_in_bulk_are_each_facility_alone() -> None:
     got = [(None if g is None else shapely.to_wkb(g), w) for g, w in zip(geoms, where, strict=True)]
     assert got == expected
     assert [facility_geometry(f)[1] for f in facilities] == where
+
+
+def test_a_batch_gives_what_each_facility_gets_alone() -> None:
+    """Facilities measured together (cells, pairs and conversions shared) or one at a time: the
+    same results, passed findings included or left out; the collector's state is restored."""
+    import gc
+
+    index = SitingIndex(
+        load_layers(
+            [
+                str(ROOT / "samples/hazards/heping-hazards.geojson"),
+                str(ROOT / "samples/hazards/heping-gcj02.geojson"),
+            ]
+        ),
+        load(),
+    )
+    facilities = [
+        Facility.model_validate(json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted((ROOT / "samples/facilities").glob("*.json"))
+    ]
+    no_location = base_record()
+    no_location.pop("location")
+    facilities.insert(2, Facility.model_validate(no_location))
+    for only_failed in (False, True):
+        together = index.evaluate_many(facilities * 2, only_failed=only_failed)
+        alone = [index.evaluate_many([f], only_failed=only_failed)[0] for f in facilities]
+        assert together == alone * 2
+        assert any(r.findings for r in alone)
+        assert all(not f.passed for r in alone for f in r.findings) or not only_failed
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        index.evaluate_many(facilities)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
