@@ -7,9 +7,11 @@
    metres would otherwise widen the search for all of them). Facilities are queried all at once
    with ``predicate="dwithin"`` and a degree threshold that is a superset of the band's distance
    (the longitude degree is the shortest at the northernmost facility).
-3. Candidates are measured cell by cell (``measure``), all pairs of a cell in one vectorised call;
-   a finding (with its sentence) is built only for pairs within reporting range — and, when the
-   caller keeps only failures (``district``), only for those.
+3. The facilities' geometries are converted to WGS-84 in bulk (``facility_geometries``), grouped
+   by cell in numpy, and their candidates measured cell by cell (``measure``), all pairs of a cell
+   in one vectorised call. Which pairs are within reporting range and which of them pass is
+   decided over all pairs at once; a finding (with its sentence) is built only for pairs within
+   reporting range — and, when the caller keeps only failures (``district``), only for those.
 """
 
 from __future__ import annotations
