@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from pathlib import Path
@@ -9,19 +10,25 @@ from typing import Any
 
 import numpy as np
 import pytest
+import shapely
 from geopy.distance import geodesic
 from pyproj import Geod
+from shapely.geometry import shape
 
 from facility_check.catalogue import load
 from facility_check.geo.coords import (
     bd09_to_wgs84,
     gcj02_to_bd09,
     gcj02_to_wgs84,
+    geometry_to_wgs84,
+    group_starts,
+    to_wgs84,
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
 from facility_check.record import Facility
-from facility_check.siting import HazardError, SitingIndex, load_layers, project
+from facility_check.siting import HazardError, SitingIndex, facility_geometry, load_layers, project
+from facility_check.siting.measure import facility_geometries
 from tests.helpers import ROOT, base_record
 
 GEOD = Geod(ellps="WGS84")
@@ -350,3 +357,130 @@ def test_overlay_changes_a_siting_distance(tmp_path: Path) -> None:
         and local["WT-01"].required_m == 60
         and "地方规则 60 m [本地]" in local["WT-01"].source
     )
+
+
+def _bits(a: np.ndarray) -> bytes:
+    return np.ascontiguousarray(a, dtype=np.float64).tobytes()
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_grouped_conversion_is_the_per_point_conversion_bit_for_bit(system: str) -> None:
+    """Many points at once, each its own group: exactly the floats each gets alone (a grid over
+    and around China's box, its edges, and outside points that GCJ-02 leaves unshifted)."""
+    lon, lat = np.meshgrid(np.arange(60.0, 150.0, 1.37), np.arange(-5.0, 62.0, 0.93))
+    lon = np.concatenate([lon.ravel(), [72.004, 137.8347, 72.003, 137.8348, -73.99, 2.35, 151.2]])
+    lat = np.concatenate([lat.ravel(), [0.8293, 55.8271, 0.8292, 55.8272, 40.73, 48.86, -33.87]])
+    bulk_lon, bulk_lat = to_wgs84(system, lon, lat, np.arange(len(lon)))
+    alone = [to_wgs84(system, lon[i : i + 1], lat[i : i + 1]) for i in range(len(lon))]
+    assert _bits(bulk_lon) == _bits(np.concatenate([a for a, _ in alone]))
+    assert _bits(bulk_lat) == _bits(np.concatenate([b for _, b in alone]))
+    if system == "GCJ02":
+        outside = (lon < 72.004) | (lon > 137.8347) | (lat < 0.8293) | (lat > 55.8271)
+        assert outside.sum() > 100
+        assert _bits(bulk_lon[outside]) == _bits(lon[outside])
+        assert _bits(bulk_lat[outside]) == _bits(lat[outside])
+
+
+@pytest.mark.parametrize("system", ["GCJ02", "BD09"])
+def test_grouped_conversion_is_the_per_geometry_conversion_bit_for_bit(system: str) -> None:
+    """Groups of several vertices (one geometry each) stop iterating on their own residual, as a
+    geometry converted alone does, however long the other groups need (empty groups allowed)."""
+    rng = np.random.default_rng(13)
+    lon, lat = rng.uniform(70.0, 140.0, 3000), rng.uniform(0.0, 57.0, 3000)
+    index = np.sort(rng.integers(0, 400, len(lon)))
+    starts = group_starts(index)
+    assert _bits(starts) == _bits(np.flatnonzero(np.diff(index, prepend=-1)).astype(np.intp))
+    with_empty = np.sort(np.concatenate([starts, starts[:5], [len(lon)]]))
+    for groups in (starts, with_empty):
+        bulk_lon, bulk_lat = to_wgs84(system, lon, lat, groups)
+        for a, b in itertools.pairwise([*groups.tolist(), len(lon)]):
+            one_lon, one_lat = to_wgs84(system, lon[a:b], lat[a:b])
+            assert _bits(bulk_lon[a:b]) == _bits(one_lon) and _bits(bulk_lat[a:b]) == _bits(one_lat)
+    # one group: the whole array converted as before (stopping on the largest residual)
+    whole = to_wgs84(system, lon, lat, np.zeros(1, dtype=np.intp))
+    assert _bits(whole[0]) == _bits(to_wgs84(system, lon, lat)[0])
+    assert to_wgs84(system, lon[:0], lat[:0], np.zeros(0, dtype=np.intp))[0].shape == (0,)
+
+
+def test_facility_geometries_in_bulk_are_each_facility_alone() -> None:
+    """Points and site boundaries (Polygon, MultiPolygon, 3-D positions) in every system, converted
+    in bulk: the same WKB as each facility's geometry converted on its own, scalar path."""
+    rng = random.Random(5)
+    facilities, expected = [], []
+    for n in range(48):
+        system = SYSTEMS[n % 4]
+        lon, lat = rng.uniform(119.0, 125.0), rng.uniform(39.0, 43.0)
+        if n % 12 == 11:
+            lon, lat = rng.uniform(-10.0, 30.0), rng.uniform(40.0, 60.0)  # outside China
+        record = base_record()
+        ring = [
+            [lon, lat],
+            [lon + 0.001, lat],
+            [lon + 0.001, lat + 0.0008],
+            [lon, lat + 0.0008 * rng.random()],
+        ]
+        ring.append(ring[0])
+        if n % 3 == 0:
+            record["location"] = {"crs": system, "longitude": lon, "latitude": lat}
+        elif n % 3 == 1:
+            if n % 2:
+                ring = [[x, y, 12.5] for x, y in ring]
+            record["location"] = {"crs": system, "site_boundary": {"type": "Polygon", "coordinates": [ring]}}
+        else:
+            other = [[x + 0.01, y] for x, y in ring]
+            boundary = {"type": "MultiPolygon", "coordinates": [[ring], [other]]}
+            record["location"] = {"crs": system, "longitude": lon, "latitude": lat, "site_boundary": boundary}
+        facility = Facility.model_validate(record)
+        facilities.append(facility)
+        loc = facility.location
+        assert loc is not None
+        if loc.site_boundary is not None:
+            geom = geometry_to_wgs84(system, shape(loc.site_boundary.model_dump()))
+            expected.append((shapely.to_wkb(geom), "site_boundary"))
+        else:
+            a, b = to_wgs84(system, np.array([lon]), np.array([lat]))
+            expected.append((shapely.to_wkb(shapely.Point(float(a[0]), float(b[0]))), "point"))
+    no_location = base_record()
+    no_location.pop("location")
+    facilities.append(Facility.model_validate(no_location))
+    expected.append((None, None))
+    geoms, where = facility_geometries(facilities)
+    got = [(None if g is None else shapely.to_wkb(g), w) for g, w in zip(geoms, where, strict=True)]
+    assert got == expected
+    assert [facility_geometry(f)[1] for f in facilities] == where
+
+
+def test_a_batch_gives_what_each_facility_gets_alone() -> None:
+    """Facilities measured together (cells, pairs and conversions shared) or one at a time: the
+    same results, passed findings included or left out; the collector's state is restored."""
+    import gc
+
+    index = SitingIndex(
+        load_layers(
+            [
+                str(ROOT / "samples/hazards/heping-hazards.geojson"),
+                str(ROOT / "samples/hazards/heping-gcj02.geojson"),
+            ]
+        ),
+        load(),
+    )
+    facilities = [
+        Facility.model_validate(json.loads(p.read_text(encoding="utf-8")))
+        for p in sorted((ROOT / "samples/facilities").glob("*.json"))
+    ]
+    no_location = base_record()
+    no_location.pop("location")
+    facilities.insert(2, Facility.model_validate(no_location))
+    for only_failed in (False, True):
+        together = index.evaluate_many(facilities * 2, only_failed=only_failed)
+        alone = [index.evaluate_many([f], only_failed=only_failed)[0] for f in facilities]
+        assert together == alone * 2
+        assert any(r.findings for r in alone)
+        assert all(not f.passed for r in alone for f in r.findings) or not only_failed
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        index.evaluate_many(facilities)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

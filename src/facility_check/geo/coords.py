@@ -11,6 +11,7 @@ Outside China's bounding box GCJ-02 applies no offset, as its reference implemen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 import numpy as np
@@ -83,50 +84,87 @@ def gcj02_to_bd09(lon: Array, lat: Array) -> tuple[Array, Array]:
     return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
-def _invert(forward, lon: Array, lat: Array) -> tuple[Array, Array]:  # type: ignore[no-untyped-def]
-    """Solve forward(x) = target by fixed-point iteration (the offsets are smooth and small)."""
+def _invert(
+    forward: Callable[[Array, Array], tuple[Array, Array]],
+    lon: Array,
+    lat: Array,
+    starts: npt.NDArray[np.intp] | None = None,
+) -> tuple[Array, Array]:
+    """Solve forward(x) = target by fixed-point iteration (the offsets are smooth and small).
+
+    The coordinates are iterated in groups (``starts``: the first position of each group,
+    ascending; one group when None): a group stops when the residual of all its coordinates is
+    below the tolerance, so each group gets exactly the numbers it would get converted alone.
+    """
     target_lon = np.asarray(lon, dtype=np.float64)
     target_lat = np.asarray(lat, dtype=np.float64)
     x_lon, x_lat = target_lon.copy(), target_lat.copy()
+    if starts is None:
+        starts = np.zeros(1, dtype=np.intp)
+    # the coordinates still iterated (ascending) and the sizes of their groups (empty ones dropped)
+    sizes = np.diff(np.append(starts, len(target_lon)))
+    sizes = sizes[sizes > 0]
+    live = np.arange(len(target_lon))
     for _ in range(_MAX_ITERATIONS):
-        f_lon, f_lat = forward(x_lon, x_lat)
-        d_lon, d_lat = f_lon - target_lon, f_lat - target_lat
-        x_lon = x_lon - d_lon
-        x_lat = x_lat - d_lat
-        if (
-            float(np.max(np.abs(d_lon), initial=0.0)) < _TOLERANCE_DEG
-            and float(np.max(np.abs(d_lat), initial=0.0)) < _TOLERANCE_DEG
-        ):
+        if not len(live):
             break
+        f_lon, f_lat = forward(x_lon[live], x_lat[live])
+        d_lon, d_lat = f_lon - target_lon[live], f_lat - target_lat[live]
+        x_lon[live] = x_lon[live] - d_lon
+        x_lat[live] = x_lat[live] - d_lat
+        offsets = np.cumsum(sizes) - sizes
+        # a NaN residual is not below the tolerance: its group keeps iterating, as before
+        done = (np.maximum.reduceat(np.abs(d_lon), offsets) < _TOLERANCE_DEG) & (
+            np.maximum.reduceat(np.abs(d_lat), offsets) < _TOLERANCE_DEG
+        )
+        if done.all():
+            break
+        if done.any():
+            live = live[np.repeat(~done, sizes)]
+            sizes = sizes[~done]
     return x_lon, x_lat
 
 
-def gcj02_to_wgs84(lon: Array, lat: Array) -> tuple[Array, Array]:
-    return _invert(wgs84_to_gcj02, lon, lat)
+def gcj02_to_wgs84(lon: Array, lat: Array, starts: npt.NDArray[np.intp] | None = None) -> tuple[Array, Array]:
+    return _invert(wgs84_to_gcj02, lon, lat, starts)
 
 
-def bd09_to_gcj02(lon: Array, lat: Array) -> tuple[Array, Array]:
-    return _invert(gcj02_to_bd09, lon, lat)
+def bd09_to_gcj02(lon: Array, lat: Array, starts: npt.NDArray[np.intp] | None = None) -> tuple[Array, Array]:
+    return _invert(gcj02_to_bd09, lon, lat, starts)
 
 
-def bd09_to_wgs84(lon: Array, lat: Array) -> tuple[Array, Array]:
-    g_lon, g_lat = bd09_to_gcj02(lon, lat)
-    return gcj02_to_wgs84(g_lon, g_lat)
+def bd09_to_wgs84(lon: Array, lat: Array, starts: npt.NDArray[np.intp] | None = None) -> tuple[Array, Array]:
+    g_lon, g_lat = bd09_to_gcj02(lon, lat, starts)
+    return gcj02_to_wgs84(g_lon, g_lat, starts)
 
 
 def wgs84_to_bd09(lon: Array, lat: Array) -> tuple[Array, Array]:
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
-def to_wgs84(system: str, lon: Array, lat: Array) -> tuple[Array, Array]:
-    """Convert coordinates in ``system`` to WGS-84 (CGCS2000 is taken as WGS-84)."""
+def to_wgs84(
+    system: str, lon: Array, lat: Array, starts: npt.NDArray[np.intp] | None = None
+) -> tuple[Array, Array]:
+    """Convert coordinates in ``system`` to WGS-84 (CGCS2000 is taken as WGS-84).
+
+    ``starts``: the coordinates are independent groups (e.g. one geometry each) beginning at these
+    ascending positions, each converted exactly as if alone (see ``_invert``); None: one group.
+    """
     if system in ("WGS84", "CGCS2000"):
         return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
     if system == "GCJ02":
-        return gcj02_to_wgs84(lon, lat)
+        return gcj02_to_wgs84(lon, lat, starts)
     if system == "BD09":
-        return bd09_to_wgs84(lon, lat)
+        return bd09_to_wgs84(lon, lat, starts)
     raise ValueError(f"unknown coordinate system {system!r}")
+
+
+def group_starts(index: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """Where each run of equal values begins in ``index`` (e.g. ``get_coordinates(return_index=True)``)."""
+    index = np.asarray(index)
+    if not len(index):
+        return np.zeros(0, dtype=np.intp)
+    return np.flatnonzero(np.concatenate(([True], index[1:] != index[:-1]))).astype(np.intp)
 
 
 def geometry_to_wgs84(system: str, geom):  # type: ignore[no-untyped-def]

@@ -7,9 +7,11 @@
    metres would otherwise widen the search for all of them). Facilities are queried all at once
    with ``predicate="dwithin"`` and a degree threshold that is a superset of the band's distance
    (the longitude degree is the shortest at the northernmost facility).
-3. Candidates are measured cell by cell (``measure``), all pairs of a cell in one vectorised call;
-   a finding (with its sentence) is built only for pairs within reporting range — and, when the
-   caller keeps only failures (``district``), only for those.
+3. The facilities' geometries are converted to WGS-84 in bulk (``facility_geometries``), grouped
+   by cell in numpy, and their candidates measured cell by cell (``measure``), all pairs of a cell
+   in one vectorised call. Which pairs are within reporting range and which of them pass is
+   decided over all pairs at once; a finding (with its sentence) is built only for pairs within
+   reporting range — and, when the caller keeps only failures (``district``), only for those.
 """
 
 from __future__ import annotations
@@ -22,15 +24,25 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely import STRtree
-from shapely.geometry.base import BaseGeometry
 
 from ..catalogue import Catalogue
+from ..collector import paused
 from ..problems import Problem, Text
 from ..record import Facility
 from ..report import SitingFinding, SitingResult
 from ..resources import siting_rules
 from .layers import Hazard, HazardError, HazardLayers
-from .measure import cell_centre, crossings, facility_geometry, finding, is_small, project, unproject
+from .measure import (
+    CELL_DEG,
+    cell_centre,
+    crossings,
+    facility_geometries,
+    facility_geometry,
+    finding,
+    is_small,
+    project,
+    unproject,
+)
 from .requirements import Requirement, requirement
 
 _BAND_EDGES = (0.0, 150.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0, math.inf)
@@ -65,6 +77,10 @@ class SitingIndex:
         large = np.array([r[0].distance_m if r[0] else np.nan for r in self._requirements] or [0.0])
         small = np.array([r[1].distance_m if r[1] else np.nan for r in self._requirements] or [0.0])
         self._required_m = {False: large, True: small}
+        self._must_not_cross = {
+            False: np.array([bool(r[0] and r[0].must_not_cross) for r in self._requirements] or [False]),
+            True: np.array([bool(r[1] and r[1].must_not_cross) for r in self._requirements] or [False]),
+        }
         reach = np.fmax(large, small)[self.req_id] if len(self.req_id) else np.zeros(0)
         self.reach_m = np.nan_to_num(reach, nan=0.0) + self.margin_m
         self.trees: list[tuple[float, np.ndarray, STRtree]] = []
@@ -134,12 +150,21 @@ class SitingIndex:
         self, facilities: Sequence[Facility], *, only_failed: bool = False
     ) -> list[SitingResult]:
         """Siting results in input order. ``only_failed``: passed findings are left out (the verdict
-        and the failures are the same; for callers that keep nothing else)."""
-        located = [facility_geometry(f) for f in facilities]
+        and the failures are the same; for callers that keep nothing else).
+
+        The cyclic collector is paused meanwhile (as ``district`` does around each chunk, see
+        ``collector``): the findings are many small acyclic objects, and each automatic pass would
+        rescan the caller's heap (thousands of validated records) for nothing.
+        """
+        with paused():
+            return self._evaluate_many(facilities, only_failed)
+
+    def _evaluate_many(self, facilities: Sequence[Facility], only_failed: bool) -> list[SitingResult]:
+        all_geoms, all_where = facility_geometries(facilities)
         results: list[SitingResult | None] = [None] * len(facilities)
-        idx = [i for i, (g, _) in enumerate(located) if g is not None]
-        for i, (g, _) in enumerate(located):
-            if g is None:
+        idx = [i for i, w in enumerate(all_where) if w is not None]
+        for i, w in enumerate(all_where):
+            if w is None:
                 results[i] = SitingResult(
                     "unknown",
                     (),
@@ -150,82 +175,123 @@ class SitingIndex:
                         "the record has no usable location (coordinates or site boundary)",
                     ),
                 )
-        geoms = np.array([located[i][0] for i in idx], dtype=object)
-        pair_f, pair_h = self.candidates(geoms)  # pair_f: positions in idx
-        starts = np.searchsorted(pair_f, np.arange(len(idx) + 1))
-        # group by cell so that one projection serves nearby facilities
-        cells: dict[tuple[float, float], list[int]] = {}
-        centroids = shapely.get_coordinates(shapely.centroid(geoms)) if len(geoms) else np.empty((0, 2))
-        for n, (x, y) in enumerate(centroids.tolist()):
-            cells.setdefault(cell_centre(x, y), []).append(n)
-        for (lon0, lat0), members in sorted(cells.items()):
-            projected_f = project(geoms[members], lon0, lat0)
-            spans = [(starts[n], starts[n + 1]) for n in members]
-            cell_pairs = np.concatenate([np.arange(a, b) for a, b in spans]) if spans else np.empty(0, int)
-            if len(cell_pairs):
-                wanted, inverse = np.unique(pair_h[cell_pairs], return_inverse=True)
-                projected_h = project(self.geoms[wanted], lon0, lat0)
-            found: list[list[SitingFinding]] = [[] for _ in members]
-            if len(cell_pairs):
-                self._measure_cell(
-                    facilities,
-                    idx,
-                    located,
-                    members,
-                    spans,
-                    projected_f,
-                    projected_h[inverse],
-                    pair_h[cell_pairs],
-                    found,
-                    only_failed,
-                )
-            for k, n in enumerate(members):
-                i = idx[n]
-                results[i] = self._result(found[k], located[i][1])
+        geoms = all_geoms[idx]
+        where = [all_where[i] for i in idx]
+        found: list[list[SitingFinding]] = [[] for _ in idx]
+        pair_f, pair_h = self.candidates(geoms)  # pair_f: positions in idx, ascending
+        if len(pair_f):
+            small = np.array([is_small(facilities[i]) for i in idx], dtype=bool)
+            pair_small = small[pair_f]
+            rids = self.req_id[pair_h]
+            required = np.where(pair_small, self._required_m[True][rids], self._required_m[False][rids])
+            kept, distances, crossing = self._measure(geoms, where, pair_f, pair_h, required)
+            self._findings(
+                found,
+                where,
+                pair_f[kept],
+                pair_h[kept],
+                pair_small[kept],
+                required[kept],
+                distances,
+                crossing,
+                only_failed,
+            )
+        for n, i in enumerate(idx):
+            results[i] = self._result(found[n], where[n])
         return [r for r in results if r is not None]
 
-    def _measure_cell(
+    def _measure(
         self,
-        facilities: Sequence[Facility],
-        idx: list[int],
-        located: list[tuple[BaseGeometry | None, str | None]],
-        members: list[int],
-        spans: list[tuple[int, int]],
-        projected_f: np.ndarray,
-        hazards_m: np.ndarray,
-        hazard_numbers: np.ndarray,
+        geoms: np.ndarray,
+        where: list[str | None],
+        pair_f: np.ndarray,
+        pair_h: np.ndarray,
+        required: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every candidate pair measured, one cell at a time (one projection serves the cell's
+        facilities and their hazards): the pairs to report (ascending positions in ``pair_f``),
+        their distances and whether the hazard crosses the site."""
+        reach = required + self.margin_m  # NaN: not a hazard for this facility (e.g. a line under 35 kV)
+        centroids = shapely.get_coordinates(shapely.centroid(geoms))
+        cell_x = np.floor(centroids[:, 0] / CELL_DEG)
+        cell_y = np.floor(centroids[:, 1] / CELL_DEG)
+        # cells in ascending (column, row) order; within a cell, facilities and pairs in order
+        facility_order = np.lexsort((cell_y, cell_x))
+        by_facility = np.searchsorted(pair_f, np.arange(len(geoms) + 1))
+        new_cell = np.flatnonzero(
+            (np.diff(cell_x[facility_order], prepend=np.nan) != 0)
+            | (np.diff(cell_y[facility_order], prepend=np.nan) != 0)
+        )
+        cell_bounds = np.append(new_cell, len(geoms))
+        is_point = np.array([w == "point" for w in where], dtype=bool)
+        kept_parts, distance_parts, crossing_parts = [], [], []
+        for a, b in itertools.pairwise(cell_bounds.tolist()):
+            members = facility_order[a:b]
+            first = int(members[0])
+            lon0, lat0 = cell_centre(float(centroids[first, 0]), float(centroids[first, 1]))
+            counts = by_facility[members + 1] - by_facility[members]
+            if not counts.sum():
+                continue
+            owner = np.repeat(np.arange(len(members)), counts)  # member position of each pair
+            cell_pairs = np.repeat(by_facility[members] - np.cumsum(counts) + counts, counts) + np.arange(
+                int(counts.sum())
+            )
+            wanted, inverse = np.unique(pair_h[cell_pairs], return_inverse=True)
+            hazards_m = project(self.geoms[wanted], lon0, lat0)[inverse]
+            facilities_m = project(geoms[members], lon0, lat0)[owner]
+            distances = np.asarray(shapely.distance(facilities_m, hazards_m), dtype=np.float64)
+            keep = np.flatnonzero(distances <= reach[cell_pairs])  # within reporting range
+            if not len(keep):
+                continue
+            kept_parts.append(cell_pairs[keep])
+            distance_parts.append(distances[keep])
+            crossing_parts.append(
+                crossings(
+                    facilities_m[keep], hazards_m[keep], distances[keep], is_point[members[owner[keep]]]
+                )
+            )
+        if not kept_parts:
+            return np.empty(0, dtype=np.intp), np.empty(0), np.empty(0, dtype=bool)
+        kept = np.concatenate(kept_parts)
+        order = np.argsort(kept, kind="stable")
+        return kept[order], np.concatenate(distance_parts)[order], np.concatenate(crossing_parts)[order]
+
+    def _findings(
+        self,
         found: list[list[SitingFinding]],
+        where: list[str | None],
+        pair_f: np.ndarray,
+        pair_h: np.ndarray,
+        pair_small: np.ndarray,
+        required: np.ndarray,
+        distances: np.ndarray,
+        crossing: np.ndarray,
         only_failed: bool,
     ) -> None:
-        """Every pair of one cell measured at once; findings appended per member facility."""
-        counts = [b - a for a, b in spans]
-        owner = np.repeat(np.arange(len(members)), counts)  # member position of each pair
-        small = np.array([is_small(facilities[idx[n]]) for n in members], dtype=bool)
-        where = np.array([located[idx[n]][1] or "point" for n in members], dtype=object)
-        rids = self.req_id[hazard_numbers]
-        required = np.where(small[owner], self._required_m[True][rids], self._required_m[False][rids])
-        distances = np.asarray(shapely.distance(projected_f[owner], hazards_m), dtype=np.float64)
-        # not a hazard for this facility (NaN: e.g. a line under 35 kV), or out of reporting range
-        keep = np.flatnonzero(~np.isnan(required) & (distances <= required + self.margin_m))
-        if not len(keep):
-            return
-        crossing_k = crossings(projected_f[owner[keep]], hazards_m[keep], distances[keep], where[owner[keep]])
-        for n, k in enumerate(keep.tolist()):
-            m = int(owner[k])
-            req = self._requirements[int(rids[k])][1 if small[m] else 0]
+        """The findings of measured pairs (all, or the failures only), appended per facility."""
+        rids = self.req_id[pair_h]
+        side = pair_small.astype(np.intp)  # 1: the requirement for a small facility
+        no_crossing = np.where(
+            pair_small, self._must_not_cross[True][rids], self._must_not_cross[False][rids]
+        )
+        # a requirement of 0 m asks only that the hazard is not adjacent
+        passed = np.where(required == 0, distances > 0, (distances >= required) & ~(crossing & no_crossing))
+        report = np.flatnonzero(~passed) if only_failed else np.arange(len(pair_f))
+        numbers = pair_h[report]
+        for m, rid, s, number, distance, crosses, ok, hazard in zip(
+            pair_f[report].tolist(),
+            rids[report].tolist(),
+            side[report].tolist(),
+            numbers.tolist(),
+            distances[report].tolist(),
+            crossing[report].tolist(),
+            passed[report].tolist(),
+            self.layers.hazards_at(numbers),
+            strict=True,
+        ):
+            req = self._requirements[rid][s]
             assert req is not None
-            distance = float(distances[k])
-            crossing = bool(crossing_k[n])
-            if req.distance_m == 0:
-                passed = distance > 0
-            else:
-                passed = distance >= req.distance_m and not (crossing and req.must_not_cross)
-            if passed and only_failed:
-                continue
-            number = int(hazard_numbers[k])
-            found[m].append(
-                finding(self.layers.hazard(number), number, distance, crossing, req, passed, str(where[m]))
-            )
+            found[m].append(finding(hazard, number, distance, crosses, req, ok, str(where[m])))
 
     def _result(self, findings: list[SitingFinding], measured_from: str | None) -> SitingResult:
         findings.sort(key=lambda f: (f.passed, f.distance_m, f.hazard_id))

@@ -76,6 +76,21 @@ class HazardLayers:
             props,
         )
 
+    def hazards_at(self, numbers: np.ndarray) -> list[Hazard]:
+        """``hazard(i)`` for each of ``numbers``, the columns read in bulk."""
+        names, kind_list, properties = self.names, self.kind_list, self.properties
+        out = []
+        for i, hazard_id, kind, layer in zip(
+            numbers.tolist(),
+            self.ids[numbers].tolist(),
+            self.kinds[numbers].tolist(),
+            self.layer[numbers].tolist(),
+            strict=True,
+        ):
+            props = properties.get(i, {})
+            out.append(Hazard(str(hazard_id), kind_list[kind], props.get("name"), names[layer], props))
+        return out
+
     @property
     def hazards(self) -> list[Hazard]:
         return [self.hazard(i) for i in range(len(self))]

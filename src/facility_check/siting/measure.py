@@ -14,17 +14,19 @@ hundredth of its cost, and cached per cell centre.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from pyproj import Transformer
 from pyproj.enums import TransformDirection
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from ..geo.coords import geometry_to_wgs84, to_wgs84
+from ..geo.coords import group_starts, to_wgs84
 from ..problems import Text
 from ..record import Facility
 from ..report import SitingFinding
@@ -91,17 +93,52 @@ def cell_centre(lon: float, lat: float) -> tuple[float, float]:
 
 def facility_geometry(f: Facility) -> tuple[BaseGeometry | None, str | None]:
     """The facility's WGS-84 geometry (site boundary if given, else point) and which it is."""
-    loc = f.location
-    if loc is None:
-        return None, None
-    system = str(loc.crs)
-    if loc.site_boundary is not None:
-        geom = shape(loc.site_boundary.model_dump())
-        return geometry_to_wgs84(system, geom), "site_boundary"
-    if loc.longitude is None or loc.latitude is None:
-        return None, None
-    lon, lat = to_wgs84(system, np.array([loc.longitude]), np.array([loc.latitude]))
-    return shapely.Point(float(lon[0]), float(lat[0])), "point"
+    geoms, where = facility_geometries([f])
+    return geoms[0], where[0]
+
+
+def facility_geometries(
+    facilities: Sequence[Facility],
+) -> tuple[npt.NDArray[np.object_], list[str | None]]:
+    """``facility_geometry`` of every facility (None where it has no usable location), converted
+    in bulk: all points of one coordinate system in one call, all site boundaries of one in another,
+    each geometry iterated to its own tolerance (``to_wgs84``'s groups), so exactly the numbers the
+    facility would get alone."""
+    geoms = np.full(len(facilities), None, dtype=object)
+    where: list[str | None] = [None] * len(facilities)
+    points: dict[str, tuple[list[int], list[float], list[float]]] = {}
+    boundaries: dict[str, tuple[list[int], list[BaseGeometry]]] = {}
+    for i, f in enumerate(facilities):
+        loc = f.location
+        if loc is None:
+            continue
+        system = str(loc.crs)
+        if loc.site_boundary is not None:
+            b = loc.site_boundary
+            at, shapes = boundaries.setdefault(system, ([], []))
+            at.append(i)
+            # `shape` reads only these two members (what model_dump() would copy)
+            shapes.append(shape({"type": b.type, "coordinates": b.coordinates}))
+            where[i] = "site_boundary"
+        elif loc.longitude is not None and loc.latitude is not None:
+            at, lons, lats = points.setdefault(system, ([], [], []))
+            at.append(i)
+            lons.append(loc.longitude)
+            lats.append(loc.latitude)
+            where[i] = "point"
+    for system, (at, lons, lats) in points.items():
+        lon, lat = to_wgs84(system, np.array(lons), np.array(lats), np.arange(len(at)))
+        geoms[at] = shapely.points(lon, lat)
+    for system, (at, shapes) in boundaries.items():
+        arr = np.empty(len(shapes), dtype=object)
+        arr[:] = shapes
+        if system not in ("WGS84", "CGCS2000"):  # as geometry_to_wgs84: untouched
+            # as shapely.transform(geom, fn) does for each geometry (include_z=False: 2-D results)
+            coords, index = shapely.get_coordinates(arr, include_z=False, return_index=True)
+            lon, lat = to_wgs84(system, coords[:, 0], coords[:, 1], group_starts(index))
+            arr = shapely.set_coordinates(arr, np.column_stack([lon, lat]))
+        geoms[at] = arr
+    return geoms, where
 
 
 def users(f: Facility) -> int | None:
@@ -118,15 +155,15 @@ def is_small(f: Facility) -> bool:
 
 
 def crossings(
-    facilities_m: np.ndarray, hazards_m: np.ndarray, distances: np.ndarray, measured_from: np.ndarray
+    facilities_m: np.ndarray, hazards_m: np.ndarray, distances: np.ndarray, is_point: np.ndarray
 ) -> np.ndarray:
     """Whether each hazard crosses (touches or overlaps) its facility's site, pair by pair.
 
-    A point site within ``ON_LINE_M`` of a hazard lies on it, as a site boundary that touches or
-    overlaps it does.
+    A point site (``is_point``) within ``ON_LINE_M`` of a hazard lies on it, as a site boundary
+    that touches or overlaps it does.
     """
     crossing = np.asarray(shapely.intersects(facilities_m, hazards_m), dtype=bool)
-    out: np.ndarray = crossing | ((measured_from == "point") & (distances <= ON_LINE_M))
+    out: np.ndarray = crossing | (is_point & (distances <= ON_LINE_M))
     return out
 
 
