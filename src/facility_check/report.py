@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .catalogue import Article, OverlayInfo
 from .problems import Problem, Text
@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from .lifecycle.changes import Since
 
 
-@dataclass(frozen=True)
-class ArticleResult:
+class ArticleResult(NamedTuple):
+    """One article's outcome for one facility (immutable; a named tuple because a district run
+    makes one per article per facility, see :class:`~facility_check.problems.Text`)."""
+
     article: Article
     status: Status
     checks: tuple[Check, ...]
