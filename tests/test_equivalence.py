@@ -111,3 +111,22 @@ def test_check_reports_on_a_generated_province_are_unchanged(
     text = out.read_text(encoding="utf-8").replace(str(fpath), "FACILITIES").replace(str(hpath), "HAZARDS")
     assert '"status": "unmet"' in text
     _compare("equivalence-check.sha256", hashlib.sha256(text.encode()).hexdigest() + "\n", request)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        [],
+        {"b": [1, {"a": []}], "a": {}, "中文": "托育 é \x1f \u2028", "n": None, "t": True},
+        {"distance_m": [0.1, 1.5, 123.456789, 1e16, -0.0, 2**63 - 1], "nested": [[[]], {}]},
+        {3: "int keys", 10: "sorted as numbers"},  # orjson refuses: the standard library writes it
+        {"big": 2**70},  # beyond 64 bits: the standard library writes it
+    ],
+)
+def test_json_output_is_the_standard_library_layout(value: object) -> None:
+    """Every JSON report is written by the fast writer (orjson) in exactly the bytes the standard
+    library's ``indent=2, sort_keys=True, ensure_ascii=False`` gives (floats of 1e-4 and above)."""
+    from facility_check.render.base import dump_json
+
+    assert dump_json(value) == json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
