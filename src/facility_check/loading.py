@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import orjson
+
 from .problems import Problem, Severity, Text
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
@@ -245,6 +247,53 @@ def parse_json(text: str, source: str, line_offset: int = 0, *, check_depth: boo
         raise _Reject(
             _problem(source, "json.empty", "文件为空（没有 JSON 内容）", "file is empty (no JSON content)")
         )
+    value = _fast_parse(text)
+    if value is _UNSURE:
+        value = _exact_parse(text, source, line_offset)
+    if check_depth and depth_exceeded(value, MAX_DEPTH):
+        raise _Reject(too_deep(source))
+    return value
+
+
+# orjson reads a valid record about three times faster than the standard library with the hooks
+# above. Its reading is used when it is certainly the same as the exact one's; otherwise (and for
+# every input the hooks reject) the exact reading runs and locates the problem.
+_UNSURE = object()
+# every digit as "0", everything else as a space: a run of 19 zeros is a 19-digit number
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_NUMBER = b"0" * 19
+
+
+def _fast_parse(text: str) -> Any:
+    """orjson's reading of ``text``, or ``_UNSURE`` when it might differ from the exact reading.
+
+    orjson refuses NaN, Infinity, numbers that overflow to infinity, invalid escapes and too deep
+    nesting (the exact reading then reports them); it differs from the exact reading in two ways,
+    both detected here:
+
+    * an integer beyond 64 bits becomes a float: such an integer has at least 19 digits, and any
+      text with a run of 19 digits is read exactly;
+    * a key given twice keeps its last value. orjson's own compact writing of the result has one
+      colon per key plus the colons inside strings; the text has one colon per key it holds plus the
+      same colons inside strings (unless a colon is written as an escape, ``\\u003a``: such text is
+      read exactly). A key given twice loses a colon: the counts differ.
+    """
+    try:
+        data = text.encode("utf-8")
+        value = orjson.loads(data)
+        if (
+            _LONG_NUMBER in data.translate(_DIGITS_AS_ZEROS)
+            or b"\\u003" in data
+            or data.count(b":") != orjson.dumps(value).count(b":")
+        ):
+            return _UNSURE
+    except (ValueError, TypeError):  # orjson.JSONDecodeError, JSONEncodeError, UnicodeEncodeError
+        return _UNSURE
+    return value
+
+
+def _exact_parse(text: str, source: str, line_offset: int) -> Any:
+    """The standard library's reading, with hooks that turn every refused input into a located problem."""
     try:
         value = json.loads(
             text,
@@ -313,8 +362,6 @@ def parse_json(text: str, source: str, line_offset: int = 0, *, check_depth: boo
         ) from None
     except RecursionError:
         raise _Reject(too_deep(source)) from None
-    if check_depth and depth_exceeded(value, MAX_DEPTH):
-        raise _Reject(too_deep(source))
     return value
 
 
