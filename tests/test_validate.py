@@ -324,3 +324,32 @@ def test_fast_reading_agrees_with_the_exact_reading(
         return
     if fast is not loading._UNSURE:
         assert repr(fast) == repr(exact)  # the same values of the same types, keys in the same order
+
+
+_DATE_KEYS = st.sampled_from(
+    ["date", "last_date", "update", "x-y_date", "dates", "名_date", "inspection_date"]
+)
+_DATES = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)).map(date.isoformat)
+_DATED: st.SearchStrategy[Any] = st.recursive(
+    _DATES | st.integers(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_DATE_KEYS, children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.dictionaries(_DATE_KEYS | st.just("inspection"), _DATED, max_size=5),
+    separators=st.sampled_from([(", ", ": "), (",", ":"), (" , ", " : ")]),
+)
+def test_late_dates_are_looked_for_exactly_as_before(
+    data: dict[str, Any], separators: tuple[str, str]
+) -> None:
+    """The quick search for late dates decides as the exact pattern does (the walk then locates them)."""
+    from facility_check import validate
+
+    text = json.dumps(data, ensure_ascii=False, separators=separators)
+    inspection = validate._iso(validate._get(data, "inspection", "inspection_date"))
+    limit = (min(TODAY, inspection) if inspection is not None else TODAY).isoformat()
+    before = any(iso > limit for iso in validate._DATE_VALUE.findall(text))
+    assert validate._dates_need_walk(data, text, TODAY) == before
