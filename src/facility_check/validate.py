@@ -623,7 +623,7 @@ def _reference_problems(source: str, facility: Facility) -> Iterator[Problem]:
 # ----------------------------------------------------------------------------------------------
 
 
-def _strict(data: Any, text: str | None = None) -> Facility | None:
+def _strict(data: Any, text: str | bytes | None = None) -> Facility | None:
     """The fast path: pydantic in strict JSON mode (at least as strict as the published schema)."""
     try:
         return Facility.model_validate_json(
@@ -642,7 +642,7 @@ def validate_raw(raw: RawRecord, today: date) -> ValidatedRecord:
     read leniently.
     """
     problems = list(raw.warnings)
-    facility = _strict(raw.data, raw.text)
+    facility = _strict(raw.data, raw.text if raw.utf8 is None else raw.utf8)
     if facility is None and depth_exceeded(raw.data):
         return ValidatedRecord(raw.source, None, [*problems, too_deep(raw.source)], raw.data)
     problems.extend(raw_problems(raw.source, raw.data, today, raw.text))
