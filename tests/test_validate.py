@@ -353,3 +353,16 @@ def test_late_dates_are_looked_for_exactly_as_before(
     limit = (min(TODAY, inspection) if inspection is not None else TODAY).isoformat()
     before = any(iso > limit for iso in validate._DATE_VALUE.findall(text))
     assert validate._dates_need_walk(data, text, TODAY) == before
+
+
+def test_the_fast_reading_is_used_and_can_be_done_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert loading._ORJSON_USABLE  # the installed orjson refuses what the exact reading refuses
+    text = json.dumps(base_record(), ensure_ascii=False)
+    assert loading._fast_parse(text) == base_record()
+    name = write(tmp_path, "r.jsonl", f'{text}\n{{"a": 1, "a": 2}}\n')
+    with_orjson = [(v.ok, v.problems, v.data) for v in run(name)]
+    monkeypatch.setattr(loading, "_ORJSON_USABLE", False)
+    assert loading._fast_parse(text) is loading._UNSURE
+    assert [(v.ok, v.problems, v.data) for v in run(name)] == with_orjson

@@ -273,6 +273,20 @@ _DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256)
 _LONG_NUMBER = b"0" * 19
 
 
+def _orjson_refuses_what_the_hooks_refuse() -> bool:
+    """The reading below relies on orjson refusing these (as the versions tested do)."""
+    for probe in (b"1e400", b"-1e400", b"NaN", b"-Infinity", b'"\\ud800"'):
+        try:
+            orjson.loads(probe)
+        except ValueError:
+            continue
+        return False
+    return True
+
+
+_ORJSON_USABLE = _orjson_refuses_what_the_hooks_refuse()
+
+
 def _fast_parse(text: str, utf8: bytes | None = None) -> Any:
     """orjson's reading of ``text``, or ``_UNSURE`` when it might differ from the exact reading.
 
@@ -287,6 +301,8 @@ def _fast_parse(text: str, utf8: bytes | None = None) -> Any:
       same colons inside strings (unless a colon is written as an escape, ``\\u003a``: such text is
       read exactly). A key given twice loses a colon: the counts differ.
     """
+    if not _ORJSON_USABLE:
+        return _UNSURE
     try:
         data = text.encode("utf-8") if utf8 is None else utf8
         value = orjson.loads(data)
