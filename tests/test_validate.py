@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from facility_check import loading
 from facility_check.loading import iter_sources
@@ -210,3 +212,157 @@ def test_uscc_check_digit() -> None:
     assert is_valid("91110000600037341L")
     assert not is_valid("91110000600037341M")
     assert not is_valid("91110000600037341")
+
+
+# ----------------------------------------------------------------------------------------------
+# The fast reading of a record (orjson) is used only where it agrees with the exact one
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"premises": {"area_m2": 1, "area_m2": 2}}',  # nested
+        '{"rooms": [{"id": "a"}, {"id": "b", "id": "c"}]}',  # in an array's object
+        '{"name" : "08:00", "a": "x:y", "name" : "z"}',  # colons in values, space before the colon
+        '{"name": "", "name": "\\u003a"}',  # an escaped colon makes up for the lost key's colon
+        '{"name": "\\u003A", "x": 1, "name": 2}',
+        '{"n": 18446744073709551616, "n": 1}',  # with a number orjson cannot hold as an integer
+    ],
+)
+def test_duplicate_keys_are_found_in_every_position(tmp_path: Path, line: str) -> None:
+    valid = json.dumps(base_record(), ensure_ascii=False)
+    [good, bad] = run(write(tmp_path, "dup.jsonl", f"{valid}\n{line}\n"))
+    assert good.ok
+    assert [(p.code, p.line) for p in bad.problems] == [("json.duplicate_key", 2)]
+    assert bad.problems[0].column is not None
+
+
+def test_a_key_repeated_with_an_escape_is_a_duplicate(tmp_path: Path) -> None:
+    [v] = run(write(tmp_path, "dup.jsonl", '{"name": "x", "n\\u0061me": "y"}\n'))
+    assert [(p.code, p.found) for p in v.problems] == [("json.duplicate_key", "name")]
+
+
+@pytest.mark.parametrize(
+    "number", [18446744073709551616, -9223372036854775809, 10**40, 2**64 - 1, -(2**63), 10**18]
+)
+def test_integers_beyond_64_bits_stay_integers(number: int) -> None:
+    value = loading.parse_json(f'{{"n": {number}, "m": [{number}]}}', "s")
+    assert value == {"n": number, "m": [number]}
+    assert type(value["n"]) is int and type(value["m"][0]) is int
+
+
+@pytest.mark.parametrize(
+    ("literal", "code"),
+    [
+        ("1e400", "json.number"),
+        ("-1E+400", "json.number"),
+        ("NaN", "json.constant"),
+        ("-Infinity", "json.constant"),
+    ],
+)
+def test_non_finite_numbers_are_refused_in_json_lines(tmp_path: Path, literal: str, code: str) -> None:
+    [v] = run(
+        write(tmp_path, "n.jsonl", f'{{"schema_version": "1.0", "premises": {{"area_m2": {literal}}}}}\n')
+    )
+    assert [(p.code, p.source) for p in v.problems] == [(code, v.source)] and v.source.endswith("n.jsonl#1")
+
+
+_KEYS = st.sampled_from(["a", "b", "名", ":", "a:b", '"', "\\", "date"])
+_NUMBER = st.from_regex(r"-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,20})?([eE][-+]?[0-9]{1,3})?", fullmatch=True)
+# a JSON value as text, objects as lists of pairs so that keys can repeat
+_TREE: st.SearchStrategy[Any] = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(codec="utf-8"), max_size=8)
+    | _NUMBER.map(lambda literal: ("number", literal)),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.lists(st.tuples(_KEYS | st.text(max_size=3), children), max_size=4).map(lambda p: ("object", p))
+    ),
+    max_leaves=20,
+)
+
+
+def _to_text(tree: Any, escape_colons: bool, ascii_only: bool, space: str) -> str:
+    def string(s: str) -> str:
+        text = json.dumps(s, ensure_ascii=ascii_only)
+        return text.replace(":", "\\u003a") if escape_colons else text
+
+    if isinstance(tree, tuple) and tree[0] == "number":
+        return str(tree[1])
+    if isinstance(tree, tuple):
+        members = (
+            f"{string(k)}{space}:{space}{_to_text(v, escape_colons, ascii_only, space)}" for k, v in tree[1]
+        )
+        return "{" + f",{space}".join(members) + "}"
+    if isinstance(tree, list):
+        return "[" + f",{space}".join(_to_text(v, escape_colons, ascii_only, space) for v in tree) + "]"
+    if isinstance(tree, str):
+        return string(tree)
+    return json.dumps(tree)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    tree=_TREE,
+    escape_colons=st.booleans(),
+    ascii_only=st.booleans(),
+    space=st.sampled_from(["", " ", "\n\t "]),
+)
+def test_fast_reading_agrees_with_the_exact_reading(
+    tree: Any, escape_colons: bool, ascii_only: bool, space: str
+) -> None:
+    text = _to_text(tree, escape_colons, ascii_only, space)
+    fast = loading._fast_parse(text)
+    try:
+        exact = loading._exact_parse(text, "s", 0)
+    except loading._Reject:  # a duplicate key, a number out of range …: the fast reading must step aside
+        assert fast is loading._UNSURE
+        return
+    if fast is not loading._UNSURE:
+        assert repr(fast) == repr(exact)  # the same values of the same types, keys in the same order
+
+
+_DATE_KEYS = st.sampled_from(
+    ["date", "last_date", "update", "x-y_date", "dates", "名_date", "inspection_date"]
+)
+_DATES = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)).map(date.isoformat)
+_DATED: st.SearchStrategy[Any] = st.recursive(
+    _DATES | st.integers(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_DATE_KEYS, children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.dictionaries(_DATE_KEYS | st.just("inspection"), _DATED, max_size=5),
+    separators=st.sampled_from([(", ", ": "), (",", ":"), (" , ", " : ")]),
+)
+def test_late_dates_are_looked_for_exactly_as_before(
+    data: dict[str, Any], separators: tuple[str, str]
+) -> None:
+    """The quick search for late dates decides as the exact pattern does (the walk then locates them)."""
+    from facility_check import validate
+
+    text = json.dumps(data, ensure_ascii=False, separators=separators)
+    inspection = validate._iso(validate._get(data, "inspection", "inspection_date"))
+    limit = (min(TODAY, inspection) if inspection is not None else TODAY).isoformat()
+    before = any(iso > limit for iso in validate._DATE_VALUE.findall(text))
+    assert validate._dates_need_walk(data, text, TODAY) == before
+
+
+def test_the_fast_reading_is_used_and_can_be_done_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert loading._ORJSON_USABLE  # the installed orjson refuses what the exact reading refuses
+    text = json.dumps(base_record(), ensure_ascii=False)
+    assert loading._fast_parse(text) == base_record()
+    name = write(tmp_path, "r.jsonl", f'{text}\n{{"a": 1, "a": 2}}\n')
+    with_orjson = [(v.ok, v.problems, v.data) for v in run(name)]
+    monkeypatch.setattr(loading, "_ORJSON_USABLE", False)
+    assert loading._fast_parse(text) is loading._UNSURE
+    assert [(v.ok, v.problems, v.data) for v in run(name)] == with_orjson

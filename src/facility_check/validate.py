@@ -265,16 +265,20 @@ def _iso(value: Any) -> date | None:
 
 
 _DATE_VALUE = re.compile(r'"(?:date|[A-Za-z0-9_]*_date)"\s*:\s*"(\d{4}-\d{2}-\d{2})"')
+# every date _DATE_VALUE finds, and a few more (keys such as "update"); starting with a plain
+# string, it is searched for several times faster
+_DATE_CANDIDATE = re.compile(r'date"\s*:\s*"(\d{4}-\d{2}-\d{2})"')
 
 
 def _dates_need_walk(data: Any, text: str | None, today: date) -> bool:
     """Whether any event date could be wrong: one regex over the text instead of a walk."""
     if text is None:
         return True
-    found = _DATE_VALUE.findall(text)
     inspection = _iso(_get(data, "inspection", "inspection_date"))
-    limit = min(today, inspection) if inspection is not None else today
-    return any(iso > limit.isoformat() for iso in found)
+    limit = (min(today, inspection) if inspection is not None else today).isoformat()
+    if max(_DATE_CANDIDATE.findall(text), default="") <= limit:
+        return False  # no candidate is late, so none of the dates _DATE_VALUE finds is
+    return any(iso > limit for iso in _DATE_VALUE.findall(text))
 
 
 def raw_problems(source: str, data: Any, today: date, text: str | None = None) -> list[Problem]:
@@ -619,7 +623,7 @@ def _reference_problems(source: str, facility: Facility) -> Iterator[Problem]:
 # ----------------------------------------------------------------------------------------------
 
 
-def _strict(data: Any, text: str | None = None) -> Facility | None:
+def _strict(data: Any, text: str | bytes | None = None) -> Facility | None:
     """The fast path: pydantic in strict JSON mode (at least as strict as the published schema)."""
     try:
         return Facility.model_validate_json(
@@ -638,7 +642,7 @@ def validate_raw(raw: RawRecord, today: date) -> ValidatedRecord:
     read leniently.
     """
     problems = list(raw.warnings)
-    facility = _strict(raw.data, raw.text)
+    facility = _strict(raw.data, raw.text if raw.utf8 is None else raw.utf8)
     if facility is None and depth_exceeded(raw.data):
         return ValidatedRecord(raw.source, None, [*problems, too_deep(raw.source)], raw.data)
     problems.extend(raw_problems(raw.source, raw.data, today, raw.text))
