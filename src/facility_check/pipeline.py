@@ -13,6 +13,7 @@ from datetime import date
 
 from .catalogue import Catalogue, CatalogueError
 from .catalogue import load as _load_catalogue
+from .collector import paused
 from .engine import Options, evaluate
 from .loading import LoadItem, iter_sources
 from .problems import Problem, Severity
@@ -54,7 +55,8 @@ def validate_loaded(
     items: Iterable[LoadItem], as_of: date | None, *, rules_date: bool = True
 ) -> list[ValidatedRecord]:
     """Validate already-loaded items (from files, stdin or uploaded bytes)."""
-    return list(validate_items(items, date_limit(as_of, rules_date=rules_date)))
+    with paused(collect=True):  # thousands of acyclic records: see collector.py
+        return list(validate_items(items, date_limit(as_of, rules_date=rules_date)))
 
 
 def validated(names: Iterable[str], as_of: date | None, *, rules_date: bool = True) -> list[ValidatedRecord]:
@@ -104,13 +106,14 @@ def evaluate_records(
     facilities = [v.facility for v in good if v.facility is not None]
     sitings = iter(siting_index.evaluate_many(facilities)) if siting_index is not None else None
     reports = []
-    for v in good:
-        assert v.facility is not None
-        warnings = tuple(p for p in v.problems if p.severity == Severity.warning)
-        siting = next(sitings) if sitings is not None else None
-        reports.append(
-            evaluate(v.facility, catalogue, options, source=v.source, siting=siting, warnings=warnings)
-        )
+    with paused(collect=True):
+        for v in good:
+            assert v.facility is not None
+            warnings = tuple(p for p in v.problems if p.severity == Severity.warning)
+            siting = next(sitings) if sitings is not None else None
+            reports.append(
+                evaluate(v.facility, catalogue, options, source=v.source, siting=siting, warnings=warnings)
+            )
     return reports
 
 
