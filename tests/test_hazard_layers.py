@@ -453,7 +453,12 @@ def test_siting_measures_rebuilt_geometries_as_the_originals(tmp_path: Path) -> 
     layers = load_layers([_layer(tmp_path, features)])
     index = SitingIndex(layers, load(None))
     facility = Facility.model_validate(_point_record())
+    read = index.evaluate(facility)
+    assert index.store is None
+    index.share()  # as district does before forking workers
+    assert index.store is not None
     result = index.evaluate(facility)
+    assert result == read
     assert sorted(f.hazard_id for f in result.findings) == ["M1", "P1", "Z1"]
     point = project(shapely.points(LON, LAT), LON, LAT)
     for f in result.findings:

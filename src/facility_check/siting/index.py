@@ -91,8 +91,21 @@ class SitingIndex:
                 band = float(self.reach_m[members].max())
                 self.trees.append((band, members, STRtree(self.geoms[members])))
         self.layer_names = tuple(layers.names)
-        # what the workers measure is rebuilt from here, not read from ``self.geoms`` (see ``store``)
-        self.store = GeometryStore(self.geoms)
+        self.store: GeometryStore | None = None
+
+    def share(self) -> None:
+        """Before forking workers (``district``): keep the geometries also as flat arrays, from
+        which the workers rebuild what they measure instead of reading ``self.geoms`` — reading
+        the parent's geometry objects would copy their pages into every worker (see ``store``)."""
+        if self.store is None:
+            self.store = GeometryStore(self.geoms)
+
+    def _hazard_geometries(self, numbers: np.ndarray) -> np.ndarray:
+        """The geometries of hazards ``numbers``: rebuilt when shared with workers, else read."""
+        if self.store is not None:
+            return self.store.take(numbers)
+        geoms: np.ndarray = self.geoms[numbers]
+        return geoms
 
     def _requirement_ids(self, layers: HazardLayers) -> np.ndarray:
         """Each hazard's row in ``self._requirements`` (one row per distinct kind and properties)."""
@@ -212,9 +225,8 @@ class SitingIndex:
         facilities and their hazards): the pairs to report (ascending positions in ``pair_f``),
         their distances and whether the hazard crosses the site."""
         reach = required + self.margin_m  # NaN: not a hazard for this facility (e.g. a line under 35 kV)
-        # every candidate hazard rebuilt once, in this process (see ``store``)
-        numbers = np.unique(pair_h)
-        hazards = self.store.take(numbers)
+        numbers = np.unique(pair_h)  # every candidate hazard, fetched once
+        hazards = self._hazard_geometries(numbers)
         centroids = shapely.get_coordinates(shapely.centroid(geoms))
         cell_x = np.floor(centroids[:, 0] / CELL_DEG)
         cell_y = np.floor(centroids[:, 1] / CELL_DEG)

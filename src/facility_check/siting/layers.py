@@ -130,11 +130,6 @@ class HazardLayers:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def properties(self, i: int) -> dict[str, Any]:
-        """Hazard ``i``'s properties (shared with the hazards that have the same: read only)."""
-        k = int(self.property_set[i])
-        return self.property_sets[k] if k >= 0 else {}
-
     def hazard(self, i: int) -> Hazard:
         return self.hazards_at(np.array([i], dtype=np.int64))[0]
 

@@ -1,8 +1,8 @@
 """Hazard geometries as flat coordinate arrays, rebuilt on demand.
 
 A forked worker that reads the parent's shapely geometries (``geoms[wanted]`` increfs each one)
-copies the pages that hold them: ~115 MB per worker for a million hazards. The index keeps the
-geometries a second time as shapely ragged arrays (``to_ragged_array``: coordinates and offsets
+copies the pages that hold them: ~115 MB per worker for a million hazards. Before it forks
+workers (``SitingIndex.share``), the index keeps the geometries a second time as shapely ragged arrays (``to_ragged_array``: coordinates and offsets
 in numpy, one group per geometry type and dimension), and a worker rebuilds the few it measures
 from slices of them (``from_ragged_array``): the same coordinates, so the same geometries,
 without touching the parent's objects.
