@@ -100,12 +100,13 @@ class SitingIndex:
         if self.store is None:
             self.store = GeometryStore(self.geoms)
 
-    def _hazard_geometries(self, numbers: np.ndarray) -> np.ndarray:
-        """The geometries of hazards ``numbers``: rebuilt when shared with workers, else read."""
-        if self.store is not None:
-            return self.store.take(numbers)
-        geoms: np.ndarray = self.geoms[numbers]
-        return geoms
+    def _hazard_geometries(self, pair_h: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(geometries, their hazard numbers): when shared with workers, every candidate hazard of
+        ``pair_h`` rebuilt once; else ``self.geoms`` itself (None: indexed by hazard number)."""
+        if self.store is None:
+            return self.geoms, None
+        numbers = np.unique(pair_h)
+        return self.store.take(numbers), numbers
 
     def _requirement_ids(self, layers: HazardLayers) -> np.ndarray:
         """Each hazard's row in ``self._requirements`` (one row per distinct kind and properties)."""
@@ -225,8 +226,7 @@ class SitingIndex:
         facilities and their hazards): the pairs to report (ascending positions in ``pair_f``),
         their distances and whether the hazard crosses the site."""
         reach = required + self.margin_m  # NaN: not a hazard for this facility (e.g. a line under 35 kV)
-        numbers = np.unique(pair_h)  # every candidate hazard, fetched once
-        hazards = self._hazard_geometries(numbers)
+        hazards, numbers = self._hazard_geometries(pair_h)
         centroids = shapely.get_coordinates(shapely.centroid(geoms))
         cell_x = np.floor(centroids[:, 0] / CELL_DEG)
         cell_y = np.floor(centroids[:, 1] / CELL_DEG)
@@ -252,7 +252,8 @@ class SitingIndex:
                 int(counts.sum())
             )
             wanted, inverse = np.unique(pair_h[cell_pairs], return_inverse=True)
-            hazards_m = project(hazards[np.searchsorted(numbers, wanted)], lon0, lat0)[inverse]
+            chosen = hazards[wanted] if numbers is None else hazards[np.searchsorted(numbers, wanted)]
+            hazards_m = project(chosen, lon0, lat0)[inverse]
             facilities_m = project(geoms[members], lon0, lat0)[owner]
             distances = np.asarray(shapely.distance(facilities_m, hazards_m), dtype=np.float64)
             keep = np.flatnonzero(distances <= reach[cell_pairs])  # within reporting range
