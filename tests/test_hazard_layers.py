@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -312,3 +313,155 @@ def test_list_or_object_values_are_rejected_features_not_crashes(tmp_path: Path)
     loaded = load_layers([str(layer)])
     assert [p.path for p in loaded.rejected] == [f"$.features[{i}]" for i in range(4)]
     assert len(loaded) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns without per-hazard Python objects (issue 13, memory)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_ids_are_stored_as_one_buffer_and_read_back_exactly() -> None:
+    from facility_check.siting.layers import Strings
+
+    values = ["A-1", "", "危险源-7", "x" * 300, "emoji-😀"]
+    strings = Strings.of(values)
+    assert len(strings) == 5 and strings.tolist() == values
+    assert [strings[i] for i in range(5)] == values
+    assert strings.take(np.array([4, 0, 4, 2])) == ["emoji-😀", "A-1", "emoji-😀", "危险源-7"]
+    joined = Strings.of(["B"]).concat(strings)
+    assert joined.tolist() == ["B", *values] and Strings().concat(strings).tolist() == values
+
+
+def test_equal_property_sets_are_kept_once_and_read_per_hazard(tmp_path: Path) -> None:
+    features = [
+        _feature("L1", "LineString", [[LON, LAT], [LON + 0.01, LAT]], "power_line", voltage_kv=220),
+        _feature(
+            "L2", "LineString", [[LON, LAT + 0.01], [LON + 0.01, LAT + 0.01]], "power_line", voltage_kv=220
+        ),
+        _feature(
+            "L3", "LineString", [[LON, LAT + 0.02], [LON + 0.01, LAT + 0.02]], "power_line", voltage_kv=220.0
+        ),
+        _feature("F1", "Point", [LON, LAT], name="加油站"),
+        _feature("F2", "Point", [LON + 0.001, LAT]),
+    ]
+    layers = load_layers([_layer(tmp_path, features)])
+    assert len(layers.property_sets) == 3  # 220 and 220.0 are written differently: kept apart
+    assert layers.property_set.tolist() == [0, 0, 1, 2, -1]
+    assert [h.properties for h in layers.hazards] == [
+        {"voltage_kv": 220},
+        {"voltage_kv": 220},
+        {"voltage_kv": 220.0},
+        {"name": "加油站"},
+        {},
+    ]
+    assert layers.hazard(3).name == "加油站" and layers.hazard(4).name is None
+
+
+def test_a_prepared_layer_gives_the_same_columns_as_its_source(tmp_path: Path) -> None:
+    features = [
+        _feature("L1", "LineString", [[LON, LAT], [LON + 0.01, LAT]], "power_line", voltage_kv=220),
+        _feature(
+            "L2", "LineString", [[LON, LAT + 0.01], [LON + 0.01, LAT + 0.01]], "power_line", voltage_kv=220
+        ),
+        _feature("危-3", "Point", [LON, LAT], name="加油站"),
+        _feature("F4", "Point", [LON + 0.001, LAT]),
+    ]
+    source = _layer(tmp_path, features)
+    prepared, result = _prepare(tmp_path, source)
+    assert result.exit_code == 0, result.output
+    a, b = load_layers([source]), load_layers([str(prepared)])
+    assert a.ids.tolist() == b.ids.tolist() == ["L1", "L2", "危-3", "F4"]
+    assert a.hazards == b.hazards
+    assert b.property_set.tolist() == [0, 0, 1, -1]
+    # two prepared layers: the second's property sets are numbered after the first's
+    both = load_layers([str(prepared), str(prepared)])
+    assert both.hazards == b.hazards + b.hazards and len(both.property_sets) == 4
+
+
+_STORE_WKT = [
+    "POINT (123.1 41.2)",
+    "POINT Z (123.1 41.2 15)",
+    "LINESTRING (123 41, 123.01 41.01, 123.02 41)",
+    "LINESTRING Z (123 41 1, 123.01 41.01 2)",
+    "POLYGON ((123 41, 123.01 41, 123.01 41.01, 123 41))",
+    "POLYGON ((123 41, 123.1 41, 123.1 41.1, 123 41.1, 123 41), (123.02 41.02, 123.03 41.02, 123.03 41.03, 123.02 41.02))",
+    "POLYGON Z ((123 41 5, 123.01 41 5, 123.01 41.01 6, 123 41 5))",
+    "MULTIPOINT ((123 41), (123.01 41.01))",
+    "MULTILINESTRING ((123 41, 123.01 41), (123.02 41, 123.03 41.01, 123.04 41))",
+    "MULTIPOLYGON (((123 41, 123.1 41, 123.1 41.1, 123 41), (123.05 41.01, 123.06 41.01, 123.06 41.02, 123.05 41.01)), "
+    "((124 41, 124.01 41, 124.01 41.01, 124 41)))",
+    "MULTIPOLYGON Z (((123 41 1, 123.1 41 1, 123.1 41.1 2, 123 41 1)))",
+]
+
+
+def test_the_geometry_store_rebuilds_each_geometry_coordinate_for_coordinate() -> None:
+    import shapely
+
+    from facility_check.siting.store import GeometryStore
+
+    geoms = np.array(shapely.from_wkt(_STORE_WKT * 3), dtype=object)
+    store = GeometryStore(geoms)
+    for numbers in (np.arange(len(geoms)), np.array([5, 0, 9, 9, 27, 3, 32]), np.array([], dtype=np.int64)):
+        rebuilt = store.take(numbers)
+        assert len(rebuilt) == len(numbers)
+        assert all(shapely.equals_identical(rebuilt, geoms[numbers]))
+        assert shapely.to_wkb(rebuilt).tolist() == shapely.to_wkb(geoms[numbers]).tolist()
+        assert all(a is not b for a, b in zip(rebuilt, geoms[numbers], strict=True))  # new objects
+    assert len(GeometryStore(np.empty(0, dtype=object)).take(np.array([], dtype=np.int64))) == 0
+
+
+def test_siting_measures_rebuilt_geometries_as_the_originals(tmp_path: Path) -> None:
+    """Polygons with holes and multi-geometries, measured through the store, give the distances
+    measured on the layer's own geometries."""
+    import shapely
+
+    from facility_check.siting import project
+
+    features = [
+        _feature(
+            "P1",
+            "Polygon",
+            [
+                [
+                    [LON - 0.01, LAT - 0.01],
+                    [LON + 0.01, LAT - 0.01],
+                    [LON + 0.01, LAT + 0.01],
+                    [LON - 0.01, LAT + 0.01],
+                    [LON - 0.01, LAT - 0.01],
+                ],
+                [
+                    [LON - 0.001, LAT - 0.001],
+                    [LON + 0.001, LAT - 0.001],
+                    [LON + 0.001, LAT + 0.001],
+                    [LON - 0.001, LAT + 0.001],
+                    [LON - 0.001, LAT - 0.001],
+                ],
+            ],
+        ),
+        _feature(
+            "M1",
+            "MultiLineString",
+            [
+                [[LON + 0.001, LAT], [LON + 0.002, LAT + 0.001]],
+                [[LON, LAT + 0.0012], [LON + 0.001, LAT + 0.0013]],
+            ],
+            "power_line",
+            voltage_kv=110,
+        ),
+        _feature("Z1", "Point", [LON + 0.0015, LAT, 30.0]),
+    ]
+    layers = load_layers([_layer(tmp_path, features)])
+    index = SitingIndex(layers, load(None))
+    facility = Facility.model_validate(_point_record())
+    read = index.evaluate(facility)
+    assert index.store is None
+    index.share()  # as district does before forking workers
+    assert index.store is not None
+    result = index.evaluate(facility)
+    assert result == read
+    assert sorted(f.hazard_id for f in result.findings) == ["M1", "P1", "Z1"]
+    point = project(shapely.points(LON, LAT), LON, LAT)
+    for f in result.findings:
+        own = layers.geometries[f.hazard_index]
+        assert shapely.equals_identical(index.store.take(np.array([f.hazard_index]))[0], own)
+        assert f.distance_m == pytest.approx(float(shapely.distance(project(own, LON, LAT), point)), abs=1.0)

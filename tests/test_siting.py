@@ -484,3 +484,37 @@ def test_a_batch_gives_what_each_facility_gets_alone() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_forked_workers_measure_rebuilt_hazards_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before forking, district shares the index (a coordinate store the workers rebuild their
+    hazards from, not the parent's geometry objects); the rows are those of one process."""
+    from datetime import date
+
+    from facility_check import district
+    from facility_check.engine import Options
+    from facility_check.loading import plan_units
+
+    lines = []
+    for i in range(40):
+        record = base_record()
+        record["facility_id"] = f"F-{i:04d}"
+        record["location"] = {"crs": "WGS84", "longitude": 123.404 + i * 0.0004, "latitude": 41.7803}
+        lines.append(json.dumps(record, ensure_ascii=False))
+    path = tmp_path / "district.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(district, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(district, "plan_units", lambda names: plan_units(names, 20_000))
+    cat = load()
+    layer = str(ROOT / "samples/hazards/heping-hazards.geojson")
+    kwargs: dict[str, Any] = {"today": date(2026, 11, 24), "allow_incomplete": True}
+    alone = SitingIndex(load_layers([layer]), cat)
+    one = district.compute_inputs([str(path)], cat, Options(), workers=1, siting_index=alone, **kwargs)
+    assert alone.store is None
+    shared = SitingIndex(load_layers([layer]), cat)
+    two = district.compute_inputs([str(path)], cat, Options(), workers=2, siting_index=shared, **kwargs)
+    assert shared.store is not None
+    assert json.dumps(one.to_dict("zh"), sort_keys=True) == json.dumps(two.to_dict("zh"), sort_keys=True)
+    assert any(r.siting == "noncompliant" for r in two.rows)

@@ -442,6 +442,8 @@ def compute_inputs(
             parts, catalogue, options, siting_index, hazard_problems or [], allow_incomplete, progress
         )
     _WORKER = (catalogue, options, siting_index, today)
+    if siting_index is not None:
+        siting_index.share()  # the workers rebuild the hazards they measure (fewer copied pages)
     gc.collect()
     gc.freeze()  # inherited objects stay out of the workers' collections (fewer copied pages)
     try:

@@ -44,6 +44,7 @@ from .measure import (
     unproject,
 )
 from .requirements import Requirement, requirement
+from .store import GeometryStore
 
 _BAND_EDGES = (0.0, 150.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0, math.inf)
 
@@ -90,6 +91,22 @@ class SitingIndex:
                 band = float(self.reach_m[members].max())
                 self.trees.append((band, members, STRtree(self.geoms[members])))
         self.layer_names = tuple(layers.names)
+        self.store: GeometryStore | None = None
+
+    def share(self) -> None:
+        """Before forking workers (``district``): keep the geometries also as flat arrays, from
+        which the workers rebuild what they measure instead of reading ``self.geoms`` — reading
+        the parent's geometry objects would copy their pages into every worker (see ``store``)."""
+        if self.store is None:
+            self.store = GeometryStore(self.geoms)
+
+    def _hazard_geometries(self, pair_h: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(geometries, their hazard numbers): when shared with workers, every candidate hazard of
+        ``pair_h`` rebuilt once; else ``self.geoms`` itself (None: indexed by hazard number)."""
+        if self.store is None:
+            return self.geoms, None
+        numbers = np.unique(pair_h)
+        return self.store.take(numbers), numbers
 
     def _requirement_ids(self, layers: HazardLayers) -> np.ndarray:
         """Each hazard's row in ``self._requirements`` (one row per distinct kind and properties)."""
@@ -108,21 +125,18 @@ class SitingIndex:
 
         if not len(layers):
             return np.empty(0, dtype=np.int32)
-        # hazards without properties share their kind's requirement; the others are looked up one by one
-        without = np.ones(len(layers), dtype=bool)
-        without[list(layers.properties)] = False
-        by_kind = np.zeros(max(len(layers.kind_list), 1), dtype=np.int32)
-        for code in np.unique(layers.kinds[without]).tolist():
-            by_kind[code] = rid_of(layers.kind_list[code], {})
-        req_id: np.ndarray = by_kind[layers.kinds]
-        kind_list, kinds = layers.kind_list, layers.kinds
-        shared: dict[tuple[int, int], int] = {}  # (kind, id of a properties dict shared by features)
-        for i, props in layers.properties.items():  # any order: only the row numbers depend on it
-            key = (int(kinds[i]), id(props))
-            rid = shared.get(key)
-            if rid is None:
-                rid = shared[key] = rid_of(kind_list[key[0]], props)
-            req_id[i] = rid
+        # one lookup per distinct (kind, property set), found over the columns
+        sets = len(layers.property_sets) + 1
+        key = layers.kinds.astype(np.int64) * sets + (layers.property_set.astype(np.int64) + 1)
+        distinct, inverse = np.unique(key, return_inverse=True)
+        rows = np.array(
+            [
+                rid_of(layers.kind_list[k // sets], layers.property_sets[k % sets - 1] if k % sets else {})
+                for k in distinct.tolist()
+            ],
+            dtype=np.int32,
+        )
+        req_id: np.ndarray = rows[inverse.reshape(-1)]
         return req_id
 
     def evaluate(self, facility: Facility) -> SitingResult:
@@ -212,6 +226,7 @@ class SitingIndex:
         facilities and their hazards): the pairs to report (ascending positions in ``pair_f``),
         their distances and whether the hazard crosses the site."""
         reach = required + self.margin_m  # NaN: not a hazard for this facility (e.g. a line under 35 kV)
+        hazards, numbers = self._hazard_geometries(pair_h)
         centroids = shapely.get_coordinates(shapely.centroid(geoms))
         cell_x = np.floor(centroids[:, 0] / CELL_DEG)
         cell_y = np.floor(centroids[:, 1] / CELL_DEG)
@@ -237,7 +252,8 @@ class SitingIndex:
                 int(counts.sum())
             )
             wanted, inverse = np.unique(pair_h[cell_pairs], return_inverse=True)
-            hazards_m = project(self.geoms[wanted], lon0, lat0)[inverse]
+            chosen = hazards[wanted] if numbers is None else hazards[np.searchsorted(numbers, wanted)]
+            hazards_m = project(chosen, lon0, lat0)[inverse]
             facilities_m = project(geoms[members], lon0, lat0)[owner]
             distances = np.asarray(shapely.distance(facilities_m, hazards_m), dtype=np.float64)
             keep = np.flatnonzero(distances <= reach[cell_pairs])  # within reporting range

@@ -2,8 +2,9 @@
 
 Every feature is validated (an inline structural check; the JSON Schema only words the error of a
 feature that fails it); every coordinate is converted to WGS-84 (``geo.coords``); a feature that
-cannot be used is reported with file, feature index and id. Hazards are kept as columns (ids and
-kinds in numpy, properties only where present) with one shapely geometry each.
+cannot be used is reported with file, feature index and id. Hazards are kept as columns (ids in
+one UTF-8 buffer, kinds in numpy, each distinct property set once) with one shapely geometry each:
+no per-hazard Python object besides the geometry.
 
 Prepared layers (``hazards prepare``, see ``prepared``) are accepted wherever a layer is.
 """
@@ -49,17 +50,80 @@ class Hazard:
     properties: dict[str, Any]
 
 
+def _empty_bytes() -> np.ndarray:
+    return np.empty(0, dtype=np.uint8)
+
+
+def _no_offsets() -> np.ndarray:
+    return np.zeros(1, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Strings:
+    """Strings as one UTF-8 buffer and offsets (string ``i`` is ``data[offsets[i]:offsets[i + 1]]``).
+
+    A million ids as Python ``str`` would cost ~60 MB, and a forked worker that read a third of
+    them would copy most of those pages (reading an object writes its reference count); here
+    the ids are two arrays, and only the strings asked for are decoded.
+    """
+
+    data: np.ndarray = field(default_factory=_empty_bytes)  # uint8
+    offsets: np.ndarray = field(default_factory=_no_offsets)  # int64, len(self) + 1
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> Strings:
+        encoded = [v.encode() for v in values]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return str(self.data[int(self.offsets[i]) : int(self.offsets[i + 1])].tobytes(), "utf-8")
+
+    def take(self, numbers: np.ndarray) -> list[str]:
+        """The strings at ``numbers``, in that order."""
+        numbers = np.asarray(numbers, dtype=np.int64)
+        view = memoryview(self.data.data)
+        return [
+            str(view[a:b], "utf-8")
+            for a, b in zip(self.offsets[numbers].tolist(), self.offsets[numbers + 1].tolist(), strict=True)
+        ]
+
+    def tolist(self) -> list[str]:
+        return self.take(np.arange(len(self)))
+
+    def concat(self, other: Strings) -> Strings:
+        if not len(self):
+            return other
+        return Strings(
+            np.concatenate([self.data, other.data]),
+            np.concatenate([self.offsets[:-1], other.offsets + self.offsets[-1]]),
+        )
+
+
+def _no_property_sets() -> np.ndarray:
+    return np.empty(0, dtype=np.int32)
+
+
 @dataclass
 class HazardLayers:
     """Every usable hazard as columns (a million Python objects would not fit), its WGS-84
-    geometry, and every feature that could not be used."""
+    geometry, and every feature that could not be used.
+
+    Properties are kept once per distinct set (``property_sets``); ``property_set`` gives each
+    hazard's set number, -1 for a hazard without properties.
+    """
 
     names: list[str] = field(default_factory=list)  # layer names
     problems: list[Problem] = field(default_factory=list)
-    ids: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=str))
+    ids: Strings = field(default_factory=Strings)
     kinds: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))  # index into kind_list
     layer: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int16))
-    properties: dict[int, dict[str, Any]] = field(default_factory=dict)  # only hazards that have any
+    property_set: np.ndarray = field(default_factory=_no_property_sets)  # int32, -1: no properties
+    property_sets: list[dict[str, Any]] = field(default_factory=list)
     geometries: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     kind_list: tuple[str, ...] = ()
 
@@ -67,28 +131,21 @@ class HazardLayers:
         return len(self.ids)
 
     def hazard(self, i: int) -> Hazard:
-        props = self.properties.get(i, {})
-        return Hazard(
-            str(self.ids[i]),
-            self.kind_list[int(self.kinds[i])],
-            props.get("name"),
-            self.names[int(self.layer[i])],
-            props,
-        )
+        return self.hazards_at(np.array([i], dtype=np.int64))[0]
 
     def hazards_at(self, numbers: np.ndarray) -> list[Hazard]:
         """``hazard(i)`` for each of ``numbers``, the columns read in bulk."""
-        names, kind_list, properties = self.names, self.kind_list, self.properties
+        names, kind_list, sets = self.names, self.kind_list, self.property_sets
         out = []
-        for i, hazard_id, kind, layer in zip(
-            numbers.tolist(),
-            self.ids[numbers].tolist(),
+        for hazard_id, kind, layer, k in zip(
+            self.ids.take(numbers),
             self.kinds[numbers].tolist(),
             self.layer[numbers].tolist(),
+            self.property_set[numbers].tolist(),
             strict=True,
         ):
-            props = properties.get(i, {})
-            out.append(Hazard(str(hazard_id), kind_list[kind], props.get("name"), names[layer], props))
+            props = sets[k] if k >= 0 else {}
+            out.append(Hazard(hazard_id, kind_list[kind], props.get("name"), names[layer], props))
         return out
 
     @property
@@ -603,17 +660,28 @@ def _build(col: _Columns, system: str, source: str, layers: HazardLayers) -> Non
             )
     kept = np.flatnonzero(keep)
     _warn_outside_china(col, geoms, kept, source, layers)
-    offset = len(layers.ids)
-    renumber = {int(old): offset + new for new, old in enumerate(kept.tolist())}
-    layers.ids = np.concatenate(
-        [layers.ids, np.array(col.ids, dtype=str)[kept] if n else np.empty(0, dtype=str)]
-    )
+    layers.ids = layers.ids.concat(Strings.of([col.ids[k] for k in kept.tolist()]))
     layers.kinds = np.concatenate([layers.kinds, np.frombuffer(col.kinds, dtype=np.int8)[kept]])
     layers.layer = np.concatenate([layers.layer, np.full(len(kept), col.layer, dtype=np.int16)])
     layers.geometries = np.concatenate([layers.geometries, geoms[kept]])
+    property_set = np.full(n, -1, dtype=np.int32)
+    # equal property sets (a voltage, a pressure class) are kept once, as a prepared layer keeps them
+    known: dict[bytes, int] = {}
     for old, props in col.properties.items():
-        if old in renumber:
-            layers.properties[renumber[old]] = props
+        if not keep[old]:
+            continue
+        try:
+            key: bytes | None = orjson.dumps(props, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: kept on its own
+            key = None
+        found = known.get(key) if key is not None else None
+        if found is None:
+            found = len(layers.property_sets)
+            layers.property_sets.append(props)
+            if key is not None:
+                known[key] = found
+        property_set[old] = found
+    layers.property_set = np.concatenate([layers.property_set, property_set[kept]])
 
 
 def _warn_outside_china(

@@ -27,7 +27,7 @@ import orjson
 import shapely
 
 from ..problems import Problem, Severity, Text
-from .layers import HazardError, HazardLayers
+from .layers import HazardError, HazardLayers, Strings
 
 FORMAT = "facility-check prepared hazard layer"
 FORMAT_VERSION = 1
@@ -147,9 +147,8 @@ def write_prepared(layers: HazardLayers, sources: list[str], out: Path) -> None:
     """Write ``layers`` (loaded from ``sources``) as a prepared layer at ``out``."""
     pa, pq = _pyarrow()
     n = len(layers)
-    props: list[str | None] = [None] * n
-    for i, value in layers.properties.items():
-        props[i] = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    texts = [orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() for value in layers.property_sets]
+    props = [texts[k] if k >= 0 else None for k in layers.property_set.tolist()]
     kinds = [layers.kind_list[int(k)] for k in layers.kinds] if n else []
     type_ids = sorted(set(shapely.get_type_id(layers.geometries).tolist())) if n else []
     geo = {
@@ -231,6 +230,26 @@ def _check_sources(source: str, meta: dict[str, Any], layers: HazardLayers) -> N
             )
 
 
+def _strings(column: Any) -> Strings | None:
+    """An Arrow string column as ``Strings`` (copied: the table is freed after loading); None when
+    it is not a string column without nulls."""
+    pa, _ = _pyarrow()
+    if column.null_count or not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return None
+    n = len(column)
+    _, offsets_buffer, data_buffer = column.buffers()
+    width = np.int32 if pa.types.is_string(column.type) else np.int64
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[column.offset : column.offset + n + 1].astype(
+        np.int64
+    )
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]].copy()
+        if data_buffer is not None
+        else np.empty(0, dtype=np.uint8)
+    )
+    return Strings(data, offsets - offsets[0])
+
+
 def load_prepared(path: str, layers: HazardLayers) -> None:
     """Append a prepared layer's hazards, names and problems to ``layers``."""
     pa, pq = _pyarrow()
@@ -273,7 +292,7 @@ def load_prepared(path: str, layers: HazardLayers) -> None:
             source, f"无法读取预处理图层：{exc}", f"cannot read the prepared layer: {exc}"
         ) from None
     n = table.num_rows
-    offset, layer_offset = len(layers), len(layers.names)
+    layer_offset = len(layers.names)
     layers.names.extend(meta["layers"])
     layers.problems.extend(_problem_from(d) for d in meta.get("problems", []))
     code = {k: i for i, k in enumerate(layers.kind_list)}
@@ -283,7 +302,9 @@ def load_prepared(path: str, layers: HazardLayers) -> None:
         kinds = dictionary[kind_col.indices.to_numpy(zero_copy_only=False)]
     else:
         kinds = np.array([code[k] for k in kind_col.to_pylist()], dtype=np.int8)
-    ids = table.column("id").to_numpy(zero_copy_only=False)  # object array of str: no copy into UCS-4
+    ids = _strings(table.column("id").combine_chunks())
+    if ids is None:
+        raise _refuse(source, "预处理图层的 id 列无效", "the prepared layer's id column is invalid", "$.id")
     layer = table.column("layer").to_numpy().astype(np.int16) + np.int16(layer_offset)
     # chunk by chunk (row groups): the WKB of a million features never exists as Python bytes at once
     geometries = np.empty(n, dtype=object)
@@ -292,6 +313,7 @@ def load_prepared(path: str, layers: HazardLayers) -> None:
         geometries[at : at + len(chunk)] = shapely.from_wkb(chunk.to_numpy(zero_copy_only=False))
         at += len(chunk)
     props_col = table.column("properties").combine_chunks()
+    property_set = np.full(n, -1, dtype=np.int32)
     if props_col.null_count < n:
         # each distinct property set parsed once and shared (read-only) by the features that have it
         if isinstance(props_col.type, pa.DictionaryType):
@@ -302,10 +324,10 @@ def load_prepared(path: str, layers: HazardLayers) -> None:
             indices = pa.array(np.cumsum(props_col.is_valid().to_numpy(zero_copy_only=False)) - 1)
         valid = np.flatnonzero(props_col.is_valid().to_numpy(zero_copy_only=False))
         which = indices.to_numpy(zero_copy_only=False)[valid].astype(np.int64)
-        layers.properties.update(
-            zip((valid + offset).tolist(), [parsed[k] for k in which.tolist()], strict=True)
-        )
-    layers.ids = np.concatenate([layers.ids, ids]) if len(layers.ids) else ids
+        property_set[valid] = which + len(layers.property_sets)
+        layers.property_sets.extend(parsed)
+    layers.property_set = np.concatenate([layers.property_set, property_set])
+    layers.ids = layers.ids.concat(ids)
     layers.kinds = np.concatenate([layers.kinds, kinds])
     layers.layer = np.concatenate([layers.layer, layer])
     layers.geometries = (
