@@ -359,3 +359,25 @@ def test_html_is_well_formed(name: str) -> None:
     parser = Balance()
     parser.feed((GOLDEN / name).read_text(encoding="utf-8"))
     assert parser.stack == []
+
+
+@pytest.mark.parametrize("to_file", [True, False])
+def test_the_program_exits_fast_with_its_whole_output_and_exit_code(tmp_path: Path, to_file: bool) -> None:
+    """As a program, `facility-check` leaves a district's index to the process's exit (os._exit,
+    no teardown): the report must still be complete, byte for byte, with the right exit code."""
+    import subprocess
+    import sys
+
+    args = ["district", "samples/facilities", "--hazards", "samples/hazards/heping-hazards.geojson"]
+    args += ["--format", "json", "--as-of", "2026-06-01"]
+    code, expected, _ = invoke(*args)
+    out = tmp_path / "district.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "facility_check", *args, *(["--out", str(out)] if to_file else [])],
+        capture_output=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == code == 1
+    written = out.read_text(encoding="utf-8") if to_file else result.stdout.decode("utf-8")
+    assert written == expected and written.endswith("}\n")

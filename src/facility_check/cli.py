@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -577,6 +578,7 @@ def district(
             else "incomplete result: some records or hazard features could not be used (see the report); "
             "add --allow-incomplete to accept it\n"
         )
+    _keep_until_exit(index, result, catalogue)
     raise typer.Exit(result.exit_code())
 
 
@@ -1154,7 +1156,31 @@ def _usage_message(message: str, lang: str, command: str) -> str:
     return f"用法错误：{message}（运行 {command} --help 查看用法）"
 
 
+# What a run holds at its end (a district's hazard index: a million geometries) is left to the
+# process's exit instead of being freed object by object when the command returns: freeing takes
+# longer than writing the report (0.6 s for 1M hazards). Only when running as the program (main),
+# never inside a test runner's process.
+_FAST_EXIT = False
+_KEPT_UNTIL_EXIT: list[object] = []
+
+
+def _keep_until_exit(*objects: object) -> None:
+    if _FAST_EXIT:
+        _KEPT_UNTIL_EXIT.extend(objects)
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Exit with ``code`` without tearing the heap down (what mypy's fast exit does): the output
+    is flushed first, files were closed when written, and no exit hook of ours needs to run."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said on it
+            stream.flush()
+    os._exit(code)
+
+
 def main() -> None:
+    global _FAST_EXIT
+    _FAST_EXIT = True
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
             with contextlib.suppress(ValueError, OSError):  # exotic streams keep their encoding
@@ -1182,7 +1208,7 @@ def main() -> None:
         command = getattr(ctx, "command_path", None) or "facility-check"
         sys.stderr.write(_usage_message(str(format_message()), lang, command) + "\n")
         sys.exit(EXIT_INPUT)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
+    _exit_now(code if isinstance(code, int) else EXIT_OK)
 
 
 __all__ = ["Facility", "app", "main"]
