@@ -1208,7 +1208,10 @@ def main() -> None:
         command = getattr(ctx, "command_path", None) or "facility-check"
         sys.stderr.write(_usage_message(str(format_message()), lang, command) + "\n")
         sys.exit(EXIT_INPUT)
-    _exit_now(code if isinstance(code, int) else EXIT_OK)
+    code = code if isinstance(code, int) else EXIT_OK
+    if _KEPT_UNTIL_EXIT:  # only a run that left something large behind skips the teardown
+        _exit_now(code)
+    sys.exit(code)
 
 
 __all__ = ["Facility", "app", "main"]
