@@ -379,8 +379,8 @@ def _coordinate_problems(source: str, loc: Any) -> Iterator[Problem]:
             f"经纬度疑似填反：({lon}, {lat}) 不在中国境内，交换后 ({lat}, {lon}) 在境内",
             f"longitude and latitude look swapped: ({lon}, {lat}) is outside China, ({lat}, {lon}) is inside",
             severity=Severity.warning,
-            expected="longitude 73–135, latitude 4–54",
-            found=f"longitude {lon}, latitude {lat}",
+            expected="(73–135, 4–54)",  # (longitude, latitude), as the sentence writes them
+            found=f"({lon}, {lat})",
         )
     else:
         yield _err(
@@ -390,8 +390,8 @@ def _coordinate_problems(source: str, loc: Any) -> Iterator[Problem]:
             f"坐标 ({lon}, {lat}) 不在中国境内，请核对",
             f"coordinates ({lon}, {lat}) are outside China; please check them",
             severity=Severity.warning,
-            expected="longitude 73–135, latitude 4–54",
-            found=f"longitude {lon}, latitude {lat}",
+            expected="(73–135, 4–54)",  # (longitude, latitude), as the sentence writes them
+            found=f"({lon}, {lat})",
         )
 
 
