@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -25,6 +23,7 @@ from facility_check.geo.coords import to_wgs84
 from facility_check.loading import RawRecord
 from facility_check.render.map import facility_map, leaflet_assets, map_html, public_map
 from facility_check.validate import validate_raw
+from tests.browser import launched
 from tests.helpers import ROOT, base_record
 
 HAZARD_FILES = ["samples/hazards/heping-hazards.geojson", "samples/hazards/heping-gcj02.geojson"]
@@ -456,29 +455,11 @@ def test_core_functions_match_the_cli(tmp_path: Path) -> None:
 # In a real browser: no request leaves the file, everything is drawn, popups open
 # ----------------------------------------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-def _browser() -> Any:
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        # CI installs Debian's chromium (.ci/run): there a missing browser is a failure, not a skip
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed, but CI must run the browser tests")
-        pytest.skip("chromium is not installed")
-    return playwright
-
 
 @pytest.fixture(scope="module")
 def browser() -> Any:
-    sync_api = _browser()
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with launched() as b:
         yield b
-        b.close()
 
 
 def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:

@@ -5,16 +5,15 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-
-pytest.importorskip("fastapi")
-
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from facility_check.web import WebSettings, create_app
 from facility_check.web.services import demo
+from tests.browser import launched
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -100,3 +99,36 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+# ----------------------------------------------------------------------------------------------
+# The browser journeys: the workbench served on 127.0.0.1, a chromium, a page that may not
+# reach beyond the server nor log an error
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with LiveServer(make_app(tmp_path_factory.mktemp("browser"))) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with launched() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Any, server: LiveServer) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    pg = context.new_page()
+    outside: list[str] = []
+    errors: list[str] = []
+    pg.on("request", lambda r: None if r.url.startswith((server.url, "data:")) else outside.append(r.url))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    context.close()
+    assert outside == [], "a request left the machine"
+    assert errors == [], "the page logged errors (CSP violations show here too)"

@@ -7,66 +7,14 @@ under ``artifacts/`` (not committed) for a person to look at.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from playwright.sync_api import expect
 
-from .conftest import LiveServer, make_app
+from tests.browser import shot
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed (apt-get install chromium)",
-)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with LiveServer(make_app(tmp_path_factory.mktemp("browser"))) as live:
-        yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: object, server: LiveServer) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")  # type: ignore[attr-defined]
-    pg = context.new_page()
-    outside: list[str] = []
-    errors: list[str] = []
-    pg.on("request", lambda r: None if r.url.startswith((server.url, "data:")) else outside.append(r.url))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    context.close()
-    assert outside == [], "a request left the machine"
-    assert errors == [], "the page logged errors (CSP violations show here too)"
-
-
-def shot(page: object, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # type: ignore[attr-defined]
+from .conftest import LiveServer
 
 
 def score(page: object, which: str) -> str:
@@ -76,7 +24,6 @@ def score(page: object, which: str) -> str:
 def test_provider_fills_the_form_sees_the_self_check_change_saves_and_finds_the_draft(
     page: object, server: LiveServer
 ) -> None:
-    expect = playwright_api.expect
     page.goto(server.url + "/")  # type: ignore[attr-defined]
     page.get_by_role("link", name="新建机构记录").first.click()  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r".*/facilities/new$"))  # type: ignore[attr-defined]
@@ -146,7 +93,6 @@ def test_provider_fills_the_form_sees_the_self_check_change_saves_and_finds_the_
 
 
 def test_english_switch_and_a_saved_version_shows_the_report(page: object, server: LiveServer) -> None:
-    expect = playwright_api.expect
     sample = Path(__file__).resolve().parents[2] / "samples" / "facilities" / "hp-002-typical-problems.json"
     page.goto(server.url + "/facilities/new")  # type: ignore[attr-defined]
     page.get_by_role("link", name="English").click()  # type: ignore[attr-defined]

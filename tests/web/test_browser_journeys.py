@@ -9,54 +9,18 @@ District: uploads the sample records and a hazard layer, reads the section (the 
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
-from .conftest import SAMPLES, LiveServer, make_app
-from .test_browser import ARGS, ARTIFACTS, CHROMIUM, shot
+from tests.browser import ARTIFACTS, shot
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason="Debian's chromium is not installed (apt-get install chromium)",
-)
+from .conftest import SAMPLES, LiveServer
 
 RECORDS = sorted((SAMPLES / "facilities").glob("*.json"))
 LAYER = SAMPLES / "hazards" / "heping-hazards.geojson"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with LiveServer(make_app(tmp_path_factory.mktemp("journeys"))) as live:
-        yield live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: object, server: LiveServer) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")  # type: ignore[attr-defined]
-    pg = context.new_page()
-    outside: list[str] = []
-    errors: list[str] = []
-    pg.on("request", lambda r: None if r.url.startswith((server.url, "data:")) else outside.append(r.url))
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    context.close()
-    assert outside == [], "a request left the machine"
-    assert errors == [], "the page logged errors (CSP violations show here too)"
 
 
 def test_district_uploads_reads_the_section_and_opens_a_facility_from_the_map(
@@ -64,7 +28,6 @@ def test_district_uploads_reads_the_section_and_opens_a_facility_from_the_map(
 ) -> None:
     from .test_api import cli
 
-    expect = playwright_api.expect
     pg: object = page
     pg.goto(server.url + "/district")  # type: ignore[attr-defined]
     pg.locator("summary", has_text="上传机构记录").click()  # type: ignore[attr-defined]
@@ -105,7 +68,6 @@ def test_district_uploads_reads_the_section_and_opens_a_facility_from_the_map(
 
 
 def test_inspector_records_an_inspection_and_prints_it(page: object, server: LiveServer) -> None:
-    expect = playwright_api.expect
     pg: object = page
     pg.goto(server.url + "/inspect")  # type: ignore[attr-defined]
     pg.locator("#q").fill("HP-002")  # type: ignore[attr-defined]
