@@ -19,7 +19,7 @@ import jsonschema
 import yaml
 
 from .problems import Problem, Text
-from .resources import data_dir, load_schema, siting_rules
+from .resources import BUNDLED_YAML_LOADER, data_dir, load_schema, siting_rules
 
 CATALOGUE_FILES = ("setup-standard.yaml", "management-norms.yaml", "design-codes.yaml")
 MAX_OVERLAY_BYTES = 1024 * 1024
@@ -218,12 +218,6 @@ def _entry_name(data: Any, path: list[Any]) -> str | None:
     return None
 
 
-# PyYAML's safe loader in C (libyaml, in the PyPI wheels) reads the bundled catalogue ~8x faster
-# than the pure-Python one; both construct only plain data (no tags that execute anything). User
-# overlays keep the Python parser: its event stream meets deep nesting first, with our message.
-_FAST_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _safe_load(path: Path, source: str, *, bundled: bool = False) -> Any:
     try:
         raw = path.read_bytes()
@@ -235,7 +229,7 @@ def _safe_load(path: Path, source: str, *, bundled: bool = False) -> Any:
         raise CatalogueError([_problem(source, "$", "文件过大", "file too large")])
     try:
         text = raw.decode("utf-8-sig")
-        loader = _FAST_SAFE_LOADER if bundled else yaml.SafeLoader
+        loader = BUNDLED_YAML_LOADER if bundled else yaml.SafeLoader
         _scan_yaml(text, source, loader)
         data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader (libyaml's when present)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:

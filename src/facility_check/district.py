@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import multiprocessing as mp
 import os
 import re
@@ -273,17 +274,6 @@ class DistrictResult:
         )
 
 
-def _chunks(items: Iterable[ValidatedRecord], size: int) -> Iterator[list[ValidatedRecord]]:
-    chunk: list[ValidatedRecord] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 @dataclass
 class _Partial:
     """What one piece of input yields: compact rows in input order, rejections, the count given."""
@@ -314,8 +304,8 @@ def _process_chunk(
     siting_index: Any,
 ) -> bool:
     """Validate, measure and evaluate the next chunk of records into ``out``; False at the end."""
-    chunk = next(_chunks(records, CHUNK), None)
-    if chunk is None:
+    chunk = list(itertools.islice(records, CHUNK))
+    if not chunk:
         return False
     out.given += len(chunk)
     usable = [v for v in chunk if v.ok and v.facility is not None]
