@@ -355,6 +355,9 @@ def raw_problems(source: str, data: Any, today: date, text: str | None = None) -
     return out
 
 
+_CHINA = "(73–135, 4–54)"  # China's extent as (longitude, latitude), the notation of the sentences
+
+
 def _coordinate_problems(source: str, loc: Any) -> Iterator[Problem]:
     if not isinstance(loc, dict):
         return
@@ -376,10 +379,11 @@ def _coordinate_problems(source: str, loc: Any) -> Iterator[Problem]:
             source,
             "$.location",
             "location.swapped",
-            f"经纬度疑似填反：({lon}, {lat}) 不在中国境内，交换后 ({lat}, {lon}) 在境内",
-            f"longitude and latitude look swapped: ({lon}, {lat}) is outside China, ({lat}, {lon}) is inside",
+            f"经纬度疑似填反：(经度, 纬度) = ({lon}, {lat}) 不在中国境内 {_CHINA}，交换后 ({lat}, {lon}) 在境内",
+            f"longitude and latitude look swapped: (longitude, latitude) = ({lon}, {lat}) is outside China "
+            f"{_CHINA}, ({lat}, {lon}) is inside",
             severity=Severity.warning,
-            expected="(73–135, 4–54)",  # (longitude, latitude), as the sentence writes them
+            expected=_CHINA,
             found=f"({lon}, {lat})",
         )
     else:
@@ -387,10 +391,10 @@ def _coordinate_problems(source: str, loc: Any) -> Iterator[Problem]:
             source,
             "$.location",
             "location.outside_china",
-            f"坐标 ({lon}, {lat}) 不在中国境内，请核对",
-            f"coordinates ({lon}, {lat}) are outside China; please check them",
+            f"坐标 (经度, 纬度) = ({lon}, {lat}) 不在中国境内 {_CHINA}，请核对",
+            f"coordinates (longitude, latitude) = ({lon}, {lat}) are outside China {_CHINA}; please check them",
             severity=Severity.warning,
-            expected="(73–135, 4–54)",  # (longitude, latitude), as the sentence writes them
+            expected=_CHINA,
             found=f"({lon}, {lat})",
         )
 
