@@ -410,6 +410,49 @@ def test_the_geometry_store_rebuilds_each_geometry_coordinate_for_coordinate() -
     assert len(GeometryStore(np.empty(0, dtype=object)).take(np.array([], dtype=np.int64))) == 0
 
 
+def test_a_prepared_layer_shares_its_own_wkb_with_the_workers(tmp_path: Path) -> None:
+    """A prepared layer keeps the WKB its geometries were parsed from: sharing the index before
+    forking builds nothing, and each geometry taken from it is the layer's own, coordinate for
+    coordinate. Mixed with a GeoJSON layer, the coordinate store is built as before."""
+    import shapely
+
+    from facility_check.siting.store import GeometryStore, WkbStore
+
+    features = [_feature(f"W{i}", "Point", [LON + i * 0.001, LAT]) for i in range(5)]
+    prepared, result = _prepare(tmp_path, _layer(tmp_path, features + _geometry_features()))
+    assert result.exit_code == 0, result.output
+    twice = load_layers([str(prepared), str(prepared)])
+    index = SitingIndex(twice, load(None))
+    index.share()
+    assert isinstance(index.store, WkbStore)
+    numbers = np.array([len(twice) - 1, 0, 3, 3, len(twice) // 2, 1], dtype=np.int64)
+    rebuilt = index.store.take(numbers)
+    assert shapely.to_wkb(rebuilt).tolist() == shapely.to_wkb(twice.geometries[numbers]).tolist()
+    assert all(shapely.equals_identical(rebuilt, twice.geometries[numbers]))
+    assert len(index.store.take(np.array([], dtype=np.int64))) == 0
+    mixed = SitingIndex(load_layers([str(prepared), _layer(tmp_path, features, "other.geojson")]), load(None))
+    mixed.share()
+    assert isinstance(mixed.store, GeometryStore)
+    first = SitingIndex(load_layers([_layer(tmp_path, features, "other.geojson"), str(prepared)]), load(None))
+    first.share()
+    assert isinstance(first.store, GeometryStore)
+
+
+def _geometry_features() -> list[dict[str, Any]]:
+    """Every geometry type a layer may hold, as pollution sources."""
+    import shapely
+
+    return [
+        {
+            "type": "Feature",
+            "id": f"G{i}",
+            "properties": {"kind": "pollution_source"},
+            "geometry": shapely.geometry.mapping(g),
+        }
+        for i, g in enumerate(shapely.from_wkt(_STORE_WKT))
+    ]
+
+
 def test_siting_measures_rebuilt_geometries_as_the_originals(tmp_path: Path) -> None:
     """Polygons with holes and multi-geometries, measured through the store, give the distances
     measured on the layer's own geometries."""

@@ -14,8 +14,10 @@ import shapely
 from geopy.distance import geodesic
 from pyproj import Geod
 from shapely.geometry import shape
+from typer.testing import CliRunner
 
 from facility_check.catalogue import load
+from facility_check.cli import app
 from facility_check.geo.coords import (
     bd09_to_wgs84,
     gcj02_to_bd09,
@@ -518,3 +520,13 @@ def test_forked_workers_measure_rebuilt_hazards_with_the_same_result(
     assert shared.store is not None
     assert json.dumps(one.to_dict("zh"), sort_keys=True) == json.dumps(two.to_dict("zh"), sort_keys=True)
     assert any(r.siting == "noncompliant" for r in two.rows)
+    # a prepared layer shares the WKB it was read from (store.WkbStore): the same rows again
+    prepared = tmp_path / "prepared.parquet"
+    made = CliRunner().invoke(app, ["hazards", "prepare", layer, "--out", str(prepared)])
+    assert made.exit_code == 0, made.output
+    from_prepared = SitingIndex(load_layers([str(prepared)]), cat)
+    three = district.compute_inputs(
+        [str(path)], cat, Options(), workers=2, siting_index=from_prepared, **kwargs
+    )
+    assert type(from_prepared.store).__name__ == "WkbStore"
+    assert json.dumps(three.to_dict("zh"), sort_keys=True) == json.dumps(two.to_dict("zh"), sort_keys=True)

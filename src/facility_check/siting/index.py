@@ -44,7 +44,7 @@ from .measure import (
     unproject,
 )
 from .requirements import Requirement, requirement
-from .store import GeometryStore
+from .store import GeometryStore, WkbStore
 
 _BAND_EDGES = (0.0, 150.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0, math.inf)
 
@@ -91,14 +91,16 @@ class SitingIndex:
                 band = float(self.reach_m[members].max())
                 self.trees.append((band, members, STRtree(self.geoms[members])))
         self.layer_names = tuple(layers.names)
-        self.store: GeometryStore | None = None
+        self.store: GeometryStore | WkbStore | None = None
 
     def share(self) -> None:
         """Before forking workers (``district``): keep the geometries also as flat arrays, from
         which the workers rebuild what they measure instead of reading ``self.geoms`` — reading
         the parent's geometry objects would copy their pages into every worker (see ``store``)."""
         if self.store is None:
-            self.store = GeometryStore(self.geoms)
+            # a prepared layer's WKB is already flat: nothing to build (see ``store.WkbStore``)
+            wkb = self.layers.wkb
+            self.store = wkb if wkb.covers(len(self.layers)) else GeometryStore(self.geoms)
 
     def _hazard_geometries(self, pair_h: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """(geometries, their hazard numbers): when shared with workers, every candidate hazard of

@@ -29,6 +29,7 @@ from ..geo.coords import bounds_outside_china, geometry_to_wgs84, to_wgs84
 from ..loading import decode, parse_json
 from ..problems import Problem, Severity, Text
 from ..resources import load_schema, siting_rules
+from .store import WkbStore
 
 MAX_LAYER_BYTES = 512 * 1024 * 1024
 
@@ -125,6 +126,8 @@ class HazardLayers:
     property_set: np.ndarray = field(default_factory=_no_property_sets)  # int32, -1: no properties
     property_sets: list[dict[str, Any]] = field(default_factory=list)
     geometries: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    # the WKB the geometries of prepared layers were parsed from (see ``store.WkbStore``)
+    wkb: WkbStore = field(default_factory=WkbStore)
     kind_list: tuple[str, ...] = ()
 
     def __len__(self) -> int:

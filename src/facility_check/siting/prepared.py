@@ -250,6 +250,21 @@ def _strings(column: Any) -> Strings | None:
     return Strings(data, offsets - offsets[0])
 
 
+def _binary_buffers(chunk: Any) -> tuple[np.ndarray, np.ndarray]:
+    """An Arrow binary chunk's offsets (n + 1, from 0) and bytes, as numpy views of its buffers:
+    kept for ``WkbStore`` without a copy (the table is freed, the buffers stay)."""
+    pa, _ = _pyarrow()
+    _, offsets_buffer, data_buffer = chunk.buffers()
+    width = np.int64 if pa.types.is_large_binary(chunk.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if data_buffer is not None
+        else np.empty(0, dtype=np.uint8)
+    )
+    return offsets - offsets[0], data
+
+
 def load_prepared(path: str, layers: HazardLayers) -> None:
     """Append a prepared layer's hazards, names and problems to ``layers``."""
     pa, pq = _pyarrow()
@@ -309,8 +324,11 @@ def load_prepared(path: str, layers: HazardLayers) -> None:
     # chunk by chunk (row groups): the WKB of a million features never exists as Python bytes at once
     geometries = np.empty(n, dtype=object)
     at = 0
+    start = len(layers)
     for chunk in table.column("geometry").chunks:
         geometries[at : at + len(chunk)] = shapely.from_wkb(chunk.to_numpy(zero_copy_only=False))
+        wkb_offsets, wkb_data = _binary_buffers(chunk)
+        layers.wkb.add(start + at, wkb_offsets, wkb_data)
         at += len(chunk)
     props_col = table.column("properties").combine_chunks()
     property_set = np.full(n, -1, dtype=np.int32)

@@ -1,4 +1,4 @@
-"""Hazard geometries as flat coordinate arrays, rebuilt on demand.
+"""Hazard geometries as flat arrays, rebuilt on demand.
 
 A forked worker that reads the parent's shapely geometries (``geoms[wanted]`` increfs each one)
 copies the pages that hold them: ~115 MB per worker for a million hazards. Before it forks
@@ -6,9 +6,15 @@ workers (``SitingIndex.share``), the index keeps the geometries a second time as
 in numpy, one group per geometry type and dimension), and a worker rebuilds the few it measures
 from slices of them (``from_ragged_array``): the same coordinates, so the same geometries,
 without touching the parent's objects.
+
+A prepared layer already holds its geometries as flat bytes: the WKB column it was read from.
+``WkbStore`` keeps those buffers, so sharing costs nothing, and ``take`` parses the few WKB
+geometries asked for — the bytes the parent's geometries were parsed from, so the same geometries.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -98,3 +104,44 @@ class GeometryStore:
             shapely.from_ragged_array(geometry_type, coords[index], tuple(reversed(sliced)) or None),
             dtype=object,
         )
+
+
+@dataclass
+class WkbStore:
+    """WKB geometries kept as the byte buffers and offsets of the columns they were read from
+    (one chunk per Parquet row group); ``take`` parses those asked for."""
+
+    starts: list[int] = field(default_factory=list)  # number of the first geometry of each chunk
+    offsets: list[np.ndarray] = field(default_factory=list)  # per chunk: n + 1 byte offsets
+    data: list[np.ndarray] = field(default_factory=list)  # per chunk: the bytes (uint8)
+    count: int = 0
+
+    def add(self, start: int, offsets: np.ndarray, data: np.ndarray) -> None:
+        """Append a chunk holding geometries ``start .. start + len(offsets) - 2``."""
+        self.starts.append(start)
+        self.offsets.append(offsets)
+        self.data.append(data)
+        self.count += len(offsets) - 1
+
+    def covers(self, n: int) -> bool:
+        """Whether the chunks hold geometries ``0 .. n - 1``, each once, in order."""
+        expected = 0
+        for start, offsets in zip(self.starts, self.offsets, strict=True):
+            if start != expected:
+                return False
+            expected += len(offsets) - 1
+        return expected == n
+
+    def take(self, numbers: np.ndarray) -> np.ndarray:
+        """New geometries parsed from the WKB of ``numbers``."""
+        blobs = np.empty(len(numbers), dtype=object)
+        chunk = np.searchsorted(np.asarray(self.starts, dtype=np.int64), numbers, side="right") - 1
+        for c in np.unique(chunk).tolist():
+            where = np.flatnonzero(chunk == c)
+            at = numbers[where] - self.starts[c]
+            offsets, data = self.offsets[c], memoryview(self.data[c])
+            blobs[where] = [
+                data[a:b].tobytes()
+                for a, b in zip(offsets[at].tolist(), offsets[at + 1].tolist(), strict=True)
+            ]
+        return np.asarray(shapely.from_wkb(blobs), dtype=object).reshape(-1)
