@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date
 from pathlib import Path
@@ -41,6 +42,32 @@ def test_units_cover_every_line_once_with_true_line_numbers(tmp_path: Path) -> N
     failures = [i.source for i in items if isinstance(i, loading.LoadFailure)]
     assert failures == [f"{path}#1", f"{path}#18", f"{path}#40"]
     assert [i.line for i in items if isinstance(i, loading.RawRecord)][:2] == [2, 3]
+
+
+def test_split_units_read_the_same_records_with_the_same_line_numbers(tmp_path: Path) -> None:
+    """The last units of a parallel district are split smaller (``district._tapered``): each piece
+    starts on a line, and the pieces read exactly the lines of the whole, blank and broken ones
+    included, with their line numbers; the last line may lack its newline."""
+    path = _jsonl(tmp_path, 23, broken_at={3, 22})
+    path.write_bytes(
+        path.read_bytes().replace(b"\n", b"\n\n", 1).rstrip(b"\n")
+    )  # a blank line; no final newline
+    whole = plan_units([str(path)], chunk_bytes=10**9)
+    assert len(whole) == 1 and whole[0].end is None  # a small file is one whole-file unit: kept whole
+    assert loading.split_unit(whole[0], 4) == whole
+    units = plan_units([str(path)], chunk_bytes=30_000)
+    assert len(units) > 1
+    for unit in units:
+        expected = [(i.source, getattr(i, "line", None)) for i in iter_unit(unit)]
+        for parts in (2, 3, 4, 50):
+            pieces = loading.split_unit(unit, parts)
+            assert 1 < len(pieces) <= parts
+            assert pieces[0].start == unit.start and pieces[-1].end == unit.end
+            assert all(a.end == b.start for a, b in itertools.pairwise(pieces))
+            got = [(i.source, getattr(i, "line", None)) for piece in pieces for i in iter_unit(piece)]
+            assert got == expected
+    everything = [i.source for unit in units for i in iter_unit(unit)]
+    assert everything[-1] == f"{path}#24" and f"{path}#5" in everything  # line 2 is blank
 
 
 def test_parallel_result_is_identical_to_sequential(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from .catalogue import Catalogue, OverlayInfo
 from .collector import paused
 from .engine import Options, evaluate
-from .loading import LoadItem, Unit, iter_unit, plan_units
+from .loading import LoadItem, Unit, iter_unit, plan_units, split_unit
 from .problems import Problem, Severity, Text
 from .report import FacilityReport
 from .rules.base import Status
@@ -400,6 +400,15 @@ def _work(unit: Unit) -> _Partial:
     return _process(iter_unit(unit), catalogue, options, siting_index, today)
 
 
+def _tapered(units: list[Unit], workers: int) -> list[Unit]:
+    """The last ``workers`` units split in quarters: workers take units as they finish, and the
+    run ends when the last one does; small last units keep one worker from finishing a whole unit
+    alone while the others wait (the order, and so the output, is unchanged)."""
+    if len(units) <= workers:
+        return units
+    return units[:-workers] + [part for unit in units[-workers:] for part in split_unit(unit, 4)]
+
+
 def compute_inputs(
     names: list[str],
     catalogue: Catalogue,
@@ -431,6 +440,7 @@ def compute_inputs(
         return _merge(
             parts, catalogue, options, siting_index, hazard_problems or [], allow_incomplete, progress
         )
+    units = _tapered(units, count)
     _WORKER = (catalogue, options, siting_index, today)
     if siting_index is not None:
         siting_index.share()  # the workers rebuild the hazards they measure (fewer copied pages)

@@ -575,6 +575,26 @@ def _jsonl_ranges(path: Path, chunk_bytes: int) -> list[Unit]:
     return units
 
 
+def split_unit(unit: Unit, parts: int) -> list[Unit]:
+    """A JSON Lines range split into up to ``parts`` line-aligned ranges of about equal size, in
+    order (line numbers kept); any other unit is returned whole."""
+    if unit.end is None or unit.problem is not None or parts < 2:
+        return [unit]
+    with Path(unit.name).open("rb") as stream:
+        stream.seek(unit.start)
+        data = stream.read(unit.end - unit.start)
+    out: list[Unit] = []
+    at, line = 0, unit.first_line
+    target = max(1, len(data) // parts)
+    while at < len(data):
+        newline = data.find(b"\n", min(at + target, len(data)) - 1)
+        end = len(data) if newline < 0 or len(out) == parts - 1 else newline + 1
+        out.append(Unit(unit.name, unit.start + at, unit.start + end, line, end - at))
+        line += data.count(b"\n", at, end)
+        at = end
+    return out or [unit]
+
+
 def iter_unit(unit: Unit, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
     if unit.problem is not None:
         yield LoadFailure(unit.name, [unit.problem])
