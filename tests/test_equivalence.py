@@ -19,7 +19,6 @@ from typer.testing import CliRunner
 
 from facility_check import district
 from facility_check.cli import app
-from facility_check.loading import plan_units
 from tests.helpers import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -74,7 +73,7 @@ def test_district_on_a_generated_province_is_unchanged(
     fpath, hpath = province
     if workers == "2":  # force the forked path on this small input: several units, two workers
         monkeypatch.setattr(district, "PARALLEL_FROM_BYTES", 0)
-        monkeypatch.setattr(district, "plan_units", lambda names: plan_units(names, 400_000))
+        monkeypatch.setattr(district, "UNIT_BYTES", 400_000)
     out = tmp_path / "district.json"
     args = ["district", str(fpath), "--hazards", str(hpath), "--format", "json", "--lang", "en"]
     result = CliRunner().invoke(app, [*args, "--workers", workers, "--out", str(out)])

@@ -73,7 +73,7 @@ def test_split_units_read_the_same_records_with_the_same_line_numbers(tmp_path: 
 def test_parallel_result_is_identical_to_sequential(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _jsonl(tmp_path, 60, broken_at={5, 44})
     monkeypatch.setattr(district, "PARALLEL_FROM_BYTES", 0)
-    monkeypatch.setattr(district, "plan_units", lambda names: plan_units(names, 30_000))
+    monkeypatch.setattr(district, "UNIT_BYTES", 30_000)
     cat = load()
     index = SitingIndex(load_layers([str(HAZARDS)]), cat)
     kwargs = {"siting_index": index, "today": date(2026, 11, 24), "allow_incomplete": True}

@@ -497,7 +497,6 @@ def test_forked_workers_measure_rebuilt_hazards_with_the_same_result(
 
     from facility_check import district
     from facility_check.engine import Options
-    from facility_check.loading import plan_units
 
     lines = []
     for i in range(40):
@@ -508,7 +507,7 @@ def test_forked_workers_measure_rebuilt_hazards_with_the_same_result(
     path = tmp_path / "district.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setattr(district, "PARALLEL_FROM_BYTES", 0)
-    monkeypatch.setattr(district, "plan_units", lambda names: plan_units(names, 20_000))
+    monkeypatch.setattr(district, "UNIT_BYTES", 20_000)
     cat = load()
     layer = str(ROOT / "samples/hazards/heping-hazards.geojson")
     kwargs: dict[str, Any] = {"today": date(2026, 11, 24), "allow_incomplete": True}
