@@ -24,6 +24,7 @@ Reports, for the case:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -291,6 +292,63 @@ def bare_join(facilities: Path, prepared: Path) -> dict[str, Any]:
     return out
 
 
+def timeline(facilities: Path, prepared: Path) -> dict[str, Any]:
+    """Run in a fresh process (``--child timeline``): what the wall time of one `district` run is
+    made of. The CLI runs in this process with its phases marked (wall seconds since the start,
+    CPU seconds of this process): imports, layer, index, sharing, the first and the last unit
+    back from the workers, the report written; and the workers' CPU seconds."""
+    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    marks: dict[str, dict[str, float]] = {}
+
+    def mark(name: str) -> None:
+        marks[name] = {
+            "wall_s": time.perf_counter() - start_wall,
+            "parent_cpu_s": time.process_time() - start_cpu,
+        }
+
+    from facility_check import cli, district, pipeline
+    from facility_check.siting import index as siting_index
+
+    mark("imports")
+
+    def wrap(owner: Any, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        def marked(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            mark(label)
+            return result
+
+        setattr(owner, name, marked)
+
+    wrap(pipeline, "load_layers", "hazard layer loaded")
+    wrap(siting_index.SitingIndex, "__init__", "index built")
+    wrap(siting_index.SitingIndex, "share", "shared with the workers (fork follows)")
+    merge = district._merge
+
+    def merged(parts: Any, *args: Any, **kwargs: Any) -> Any:
+        def each() -> Any:
+            for n, part in enumerate(parts):
+                if n == 0:
+                    mark("first unit back")
+                yield part
+            mark("last unit back")
+
+        return merge(each(), *args, **kwargs)
+
+    district._merge = merged
+    cli._FAST_EXIT = True  # as the installed command runs: the heap is left to the exit
+    argv = ["district", str(facilities), "--hazards", str(prepared), "--format", "json"]
+    with contextlib.suppress(SystemExit):
+        cli.app([*argv, "--out", os.devnull], standalone_mode=False)
+    mark("report written")
+    children = os.times()
+    return {
+        "marks": {k: _round(v) for k, v in marks.items()},
+        "workers_cpu_s": round(children.children_user + children.children_system, 2),
+    }
+
+
 def _child(kind: str, *args: str) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, __file__, "--child", kind, *args],
@@ -372,7 +430,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, *paths = args.child
-        children = {"stages": stages, "siting": siting_stage, "join": bare_join}
+        children = {"stages": stages, "siting": siting_stage, "join": bare_join, "timeline": timeline}
         result = children[kind](*map(Path, paths))
         print(json.dumps(result))
         return
@@ -404,6 +462,11 @@ def main() -> None:
         results[f"end to end, GeoJSON Lines layer, code in {args.compare_src}"] = _round(
             _median([end_to_end(f, h, src=args.compare_src) for _ in range(args.runs)])
         )
+    load = _load()
+    results["timeline of one run, prepared layer (fresh process)"] = {
+        "load average before": load,
+        **_child("timeline", str(f), str(prepared)),
+    }
     results["end to end, prepared layer, 1 worker"] = _round(
         _median([end_to_end(f, prepared, workers=1) for _ in range(args.runs)])
     )
