@@ -508,3 +508,17 @@ def test_siting_measures_rebuilt_geometries_as_the_originals(tmp_path: Path) -> 
         own = layers.geometries[f.hazard_index]
         assert shapely.equals_identical(index.store.take(np.array([f.hazard_index]))[0], own)
         assert f.distance_m == pytest.approx(float(shapely.distance(project(own, LON, LAT), point)), abs=1.0)
+
+
+def test_hazards_are_grouped_by_requirement_as_numpy_unique_groups_them() -> None:
+    """The index groups hazards by (kind, property set) through a table instead of a sort: the
+    same groups and numbering as ``np.unique``, with few or many distinct keys."""
+    from facility_check.siting.index import _factorize
+
+    rng = np.random.default_rng(7)
+    for bound, high, n in ((1, 1, 10), (60, 60, 1000), (5000, 3000, 50_000), (10**9, 10**9, 1000), (9, 9, 0)):
+        key = rng.integers(0, high, n)
+        distinct, inverse = _factorize(key, bound)
+        expected, expected_inverse = np.unique(key, return_inverse=True)
+        assert distinct.tolist() == expected.tolist()
+        assert inverse.tolist() == expected_inverse.reshape(-1).tolist()

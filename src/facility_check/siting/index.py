@@ -50,6 +50,18 @@ from .store import GeometryStore, WkbStore
 _BAND_EDGES = (0.0, 150.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0, math.inf)
 
 
+def _factorize(key: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True)`` for non-negative keys below ``bound``: through a
+    table of ``bound`` entries when that is small (no sort of a million keys), else sorting."""
+    if bound > 4 * len(key) + 1_000_000:
+        distinct, inverse = np.unique(key, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    present = np.zeros(bound, dtype=bool)
+    present[key] = True
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present), rank[key]
+
+
 class SitingIndex:
     """All hazards of the given layers, indexed once, measured against any number of facilities."""
 
@@ -131,7 +143,7 @@ class SitingIndex:
         # one lookup per distinct (kind, property set), found over the columns
         sets = len(layers.property_sets) + 1
         key = layers.kinds.astype(np.int64) * sets + (layers.property_set.astype(np.int64) + 1)
-        distinct, inverse = np.unique(key, return_inverse=True)
+        distinct, inverse = _factorize(key, len(layers.kind_list) * sets)
         rows = np.array(
             [
                 rid_of(layers.kind_list[k // sets], layers.property_sets[k % sets - 1] if k % sets else {})
@@ -139,7 +151,7 @@ class SitingIndex:
             ],
             dtype=np.int32,
         )
-        req_id: np.ndarray = rows[inverse.reshape(-1)]
+        req_id: np.ndarray = rows[inverse]
         return req_id
 
     def evaluate(self, facility: Facility) -> SitingResult:
