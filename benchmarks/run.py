@@ -459,9 +459,15 @@ def main() -> None:
         results[f"end to end, {label}"] = _round(_median([end_to_end(f, layer) for _ in range(args.runs)]))
         print(label, results[f"end to end, {label}"], file=sys.stderr)
     if args.compare_src:
-        results[f"end to end, GeoJSON Lines layer, code in {args.compare_src}"] = _round(
-            _median([end_to_end(f, h, src=args.compare_src) for _ in range(args.runs)])
-        )
+        for label, layer in variants:
+            results[f"end to end, {label}, code in {args.compare_src}"] = _round(
+                _median([end_to_end(f, layer, src=args.compare_src) for _ in range(args.runs)])
+            )
+            print(
+                f"{label}, {args.compare_src}",
+                results[f"end to end, {label}, code in {args.compare_src}"],
+                file=sys.stderr,
+            )
     load = _load()
     results["timeline of one run, prepared layer (fresh process)"] = {
         "load average before": load,
