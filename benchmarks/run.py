@@ -456,18 +456,18 @@ def main() -> None:
         return
     variants = [("prepared layer", prepared)] + ([] if args.no_geojson else [("GeoJSON Lines layer", h)])
     for label, layer in variants:
-        results[f"end to end, {label}"] = _round(_median([end_to_end(f, layer) for _ in range(args.runs)]))
+        # with --compare-src, the two codes' runs alternate (the machine drifts between runs)
+        own: list[dict[str, float]] = []
+        other: list[dict[str, float]] = []
+        for _ in range(args.runs):
+            own.append(end_to_end(f, layer))
+            if args.compare_src:
+                other.append(end_to_end(f, layer, src=args.compare_src))
+        results[f"end to end, {label}"] = _round(_median(own))
         print(label, results[f"end to end, {label}"], file=sys.stderr)
-    if args.compare_src:
-        for label, layer in variants:
-            results[f"end to end, {label}, code in {args.compare_src}"] = _round(
-                _median([end_to_end(f, layer, src=args.compare_src) for _ in range(args.runs)])
-            )
-            print(
-                f"{label}, {args.compare_src}",
-                results[f"end to end, {label}, code in {args.compare_src}"],
-                file=sys.stderr,
-            )
+        if other:
+            results[f"end to end, {label}, code in {args.compare_src}"] = _round(_median(other))
+            print(label, args.compare_src, _round(_median(other)), file=sys.stderr)
     load = _load()
     results["timeline of one run, prepared layer (fresh process)"] = {
         "load average before": load,
