@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from .catalogue import Article, Catalogue
@@ -66,12 +67,21 @@ class _Step(NamedTuple):
     fixed: ArticleResult | None
 
 
+class _Tally(NamedTuple):
+    """How a scored step's status enters a district row (see :func:`evaluate_compact`)."""
+
+    slot: int  # position of its standard in SCORED_STANDARDS, or -1 when it does not count
+    missing: bool  # its unknown checks' paths are missing facts (it counts, or it is a "shall")
+    rank: int  # its position in report order (``FacilityReport.ordered_articles``)
+
+
 class _Plan(NamedTuple):
     """What every facility of one catalogue runs: worked out once, not per facility."""
 
     design: tuple[_Step, ...]
     scored: tuple[_Step, ...]
     design_by_code: tuple[int, ...]  # positions of the design results in code order
+    tallies: tuple[_Tally, ...]  # one per scored step
 
 
 _PLANS: dict[int, tuple[Catalogue, _Plan]] = {}
@@ -90,15 +100,30 @@ def _plan(catalogue: Catalogue) -> _Plan:
         return _Step(a, REGISTRY[a.predicate], a.params(), None)
 
     design = tuple(step(a) for a in active if a.document.id == "design")
+    scored = tuple(step(a) for a in active if a.document.id in SCORED_STANDARDS)
+    ranks = sorted(range(len(scored)), key=lambda i: scored[i].article.sort_key())
+    rank_of = {position: rank for rank, position in enumerate(ranks)}
     plan = _Plan(
         design,
-        tuple(step(a) for a in active if a.document.id in SCORED_STANDARDS),
+        scored,
         tuple(sorted(range(len(design)), key=lambda i: design[i].article.code)),
+        tuple(
+            _Tally(
+                SCORED_STANDARDS.index(s.article.document.id) if _counts(s.article) else -1,
+                _counts(s.article) or s.article.strength == "shall",
+                rank_of[i],
+            )
+            for i, s in enumerate(scored)
+        ),
     )
     if len(_PLANS) > 8:  # catalogues are few (one per overlay); never let this grow
         _PLANS.clear()
     _PLANS[id(catalogue)] = (catalogue, plan)
     return plan
+
+
+def _counts(article: Article) -> bool:
+    return article.counts and article.document.scored  # ArticleResult.counts
 
 
 def _run(steps: tuple[_Step, ...], facility: Facility, ctx: Context) -> tuple[ArticleResult, ...]:
@@ -134,17 +159,8 @@ def evaluate(
 ) -> FacilityReport:
     as_of, as_of_source = reference_date(facility, options)
     plan = _plan(catalogue)
-    base_ctx = Context(as_of=as_of)
-    design = _run(plan.design, facility, base_ctx)
-    related = {r.code: r.status for r in design}
-    ctx = Context(
-        as_of=as_of,
-        related=related,
-        related_evidence={r.code: r.checks for r in design},
-        siting_verdict=siting.verdict if siting else None,
-        siting_summary=siting.summary() if siting else None,
-    )
-    articles = _run(plan.scored, facility, ctx)
+    design = _run(plan.design, facility, Context(as_of=as_of))
+    articles = _run(plan.scored, facility, _scored_context(as_of, design, siting))
     scores = standard_scores(articles)
     meta = {
         "name": facility.name,
@@ -171,6 +187,98 @@ def evaluate(
         facility_meta=meta,
         warnings=warnings,
         assume_unknown_met=options.assume_unknown_met,
+    )
+
+
+def _scored_context(
+    as_of: date | None, design: tuple[ArticleResult, ...], siting: SitingResult | None
+) -> Context:
+    """What the scored standards' predicates know: the design outcomes they point to, and siting."""
+    return Context(
+        as_of=as_of,
+        related={r.code: r.status for r in design},
+        related_evidence={r.code: r.checks for r in design},
+        siting_verdict=siting.verdict if siting else None,
+        siting_summary=siting.summary() if siting else None,
+    )
+
+
+class Compact(NamedTuple):
+    """What a district keeps of one facility's evaluation, taken in the pass that runs the plan.
+
+    The same values ``district.row_from_report`` reads off the full :class:`FacilityReport`
+    (``tests/test_scale_paths.py`` holds the two paths equal), without building that report.
+    """
+
+    scores: tuple[Decimal, ...]  # per SCORED_STANDARDS
+    unmet: tuple[tuple[str, ...], ...]  # codes per SCORED_STANDARDS, in report order
+    unknown: tuple[tuple[str, ...], ...]
+    missing_paths: frozenset[str]  # paths of the unknown checks of unknown counted or "shall" articles
+    design_verdict: str
+    design_failures: tuple[tuple[str, Text], ...]  # DesignResult.failed: code and summary
+    design_missing: tuple[str, ...]  # DesignResult.missing_facts
+
+
+_UNMET, _UNKNOWN = Status.unmet, Status.unknown
+
+
+def evaluate_compact(
+    facility: Facility, catalogue: Catalogue, options: Options, *, siting: SitingResult | None = None
+) -> Compact:
+    """``evaluate`` reduced to what a district row keeps (see :class:`Compact`)."""
+    as_of, _ = reference_date(facility, options)
+    plan = _plan(catalogue)
+    design = _run(plan.design, facility, Context(as_of=as_of))
+    ctx = _scored_context(as_of, design, siting)
+    missing: set[str] = set()
+    design_missing: set[str] = set()
+    failures: list[tuple[str, Text]] = []
+    for i in plan.design_by_code:
+        r = design[i]
+        shall = r.article.strength == "shall"
+        if shall and r.status is _UNMET:
+            failures.append((r.article.code, r.summary()))
+        keep_missing = r.status is _UNKNOWN and (shall or _counts(r.article))
+        if shall or keep_missing:
+            for c in r.checks:
+                if c[0] is _UNKNOWN:
+                    if shall:
+                        design_missing.update(c[2])
+                    if keep_missing:
+                        missing.update(c[2])
+    n = len(SCORED_STANDARDS)
+    deductions = [0] * n
+    unmet: list[list[tuple[int, str]]] = [[] for _ in range(n)]
+    unknown: list[list[tuple[int, str]]] = [[] for _ in range(n)]
+    for (article, predicate, params, fixed), (slot, keep_missing, rank) in zip(
+        plan.scored, plan.tallies, strict=True
+    ):
+        if fixed is not None:
+            status, checks = fixed.status, fixed.checks
+        else:
+            assert predicate is not None
+            checks = tuple(predicate(facility, params, ctx)) or _NOTHING_CHECKED
+            status = aggregate(checks)
+        if status is _UNMET:
+            if slot >= 0:
+                deductions[slot] += 1
+                unmet[slot].append((rank, article.code))
+        elif status is _UNKNOWN:
+            if slot >= 0:
+                deductions[slot] += 1
+                unknown[slot].append((rank, article.code))
+            if keep_missing:
+                for c in checks:
+                    if c[0] is _UNKNOWN:
+                        missing.update(c[2])
+    return Compact(
+        tuple(facility_score(d) for d in deductions),
+        tuple(tuple(code for _, code in sorted(found)) for found in unmet),
+        tuple(tuple(code for _, code in sorted(found)) for found in unknown),
+        frozenset(missing),
+        design_verdict(design),
+        tuple(failures),
+        tuple(sorted(design_missing)),
     )
 
 
