@@ -91,19 +91,13 @@ def not_applicable(zh: str, en: str, *paths: str) -> Check:
 
 def aggregate(checks: tuple[Check, ...]) -> Status:
     """Article status from its checks: one failed sub-requirement makes the article unmet."""
-    any_unknown = False
-    all_not_applicable = bool(checks)
-    for c in checks:
-        status = c[0]  # c.status
-        if status == _UNMET:
-            return _UNMET
-        if status == _UNKNOWN:
-            any_unknown = True
-        elif status != _NOT_APPLICABLE:
-            all_not_applicable = False
-    if any_unknown:
+    # runs once per article per facility: the membership tests run in C (identity first)
+    statuses = [c[0] for c in checks]  # c.status
+    if _UNMET in statuses:
+        return _UNMET
+    if _UNKNOWN in statuses:
         return _UNKNOWN
-    if all_not_applicable:
+    if statuses and statuses.count(_NOT_APPLICABLE) == len(statuses):
         return _NOT_APPLICABLE
     return _MET
 

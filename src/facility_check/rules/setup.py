@@ -107,14 +107,20 @@ def _related(ctx: Context, codes: list[str], what_zh: str, what_en: str) -> Iter
     """The article is carried out only when the rules it points to are."""
     for code in codes:
         status = ctx.related.get(code)
+        if status is None:
+            yield unknown(f"{code} 未评估", f"{code} was not evaluated", required=code)
+            continue
+        if status != Status.unmet and status != Status.unknown:  # no evidence is quoted
+            yield Check(
+                status, Text(f"{what_zh}符合 {code}", f"{what_en} conforms to {code}"), (), None, code
+            )
+            continue
         evidence = ctx.related_evidence.get(code, ())
         paths = tuple(sorted({path for c in evidence if c.status == status for path in c.paths}))
         why = [c.message for c in evidence if c.status == status]
         why_zh = "：" + "；".join(m.zh for m in why) if why else ""
         why_en = ": " + "; ".join(m.en for m in why) if why else ""
-        if status is None:
-            yield unknown(f"{code} 未评估", f"{code} was not evaluated", required=code)
-        elif status == Status.unmet:
+        if status == Status.unmet:
             yield unmet(
                 f"{what_zh}不符合 {code}{why_zh}",
                 f"{what_en} does not conform to {code}{why_en}",
@@ -122,16 +128,12 @@ def _related(ctx: Context, codes: list[str], what_zh: str, what_en: str) -> Iter
                 measured=str(status),
                 required=code,
             )
-        elif status == Status.unknown:
+        else:
             yield unknown(
                 f"{what_zh}是否符合 {code} 无法判断（缺少事实）{why_zh}",
                 f"whether {what_en} conforms to {code} cannot be told (facts missing){why_en}",
                 *paths,
                 required=code,
-            )
-        else:
-            yield Check(
-                status, Text(f"{what_zh}符合 {code}", f"{what_en} conforms to {code}"), (), None, code
             )
 
 
