@@ -67,9 +67,12 @@ class _Step(NamedTuple):
     fixed: ArticleResult | None
 
 
-class _Tally(NamedTuple):
-    """How a scored step's status enters a district row (see :func:`evaluate_compact`)."""
+class _Tallied(NamedTuple):
+    """A checked scored step as a district row takes it (see :func:`evaluate_compact`)."""
 
+    code: str
+    predicate: Predicate
+    params: Mapping[str, Any]
     slot: int  # position of its standard in SCORED_STANDARDS, or -1 when it does not count
     missing: bool  # its unknown checks' paths are missing facts (it counts, or it is a "shall")
     rank: int  # its position in report order (``FacilityReport.ordered_articles``)
@@ -81,7 +84,8 @@ class _Plan(NamedTuple):
     design: tuple[_Step, ...]
     scored: tuple[_Step, ...]
     design_by_code: tuple[int, ...]  # positions of the design results in code order
-    tallies: tuple[_Tally, ...]  # one per scored step
+    # the checked scored steps; the others are not applicable to every facility, so no row notes them
+    tallied: tuple[_Tallied, ...]
 
 
 _PLANS: dict[int, tuple[Catalogue, _Plan]] = {}
@@ -108,14 +112,19 @@ def _plan(catalogue: Catalogue) -> _Plan:
         scored,
         tuple(sorted(range(len(design)), key=lambda i: design[i].article.code)),
         tuple(
-            _Tally(
+            _Tallied(
+                s.article.code,
+                s.predicate,
+                s.params,
                 SCORED_STANDARDS.index(s.article.document.id) if _counts(s.article) else -1,
                 _counts(s.article) or s.article.strength == "shall",
                 rank_of[i],
             )
             for i, s in enumerate(scored)
+            if s.predicate is not None
         ),
     )
+    assert all(s.fixed.status == Status.not_applicable for s in scored if s.fixed is not None)
     if len(_PLANS) > 8:  # catalogues are few (one per overlay); never let this grow
         _PLANS.clear()
     _PLANS[id(catalogue)] = (catalogue, plan)
@@ -124,6 +133,9 @@ def _plan(catalogue: Catalogue) -> _Plan:
 
 def _counts(article: Article) -> bool:
     return article.counts and article.document.scored  # ArticleResult.counts
+
+
+_new = tuple.__new__
 
 
 def _run(steps: tuple[_Step, ...], facility: Facility, ctx: Context) -> tuple[ArticleResult, ...]:
@@ -135,7 +147,7 @@ def _run(steps: tuple[_Step, ...], facility: Facility, ctx: Context) -> tuple[Ar
             continue
         assert predicate is not None
         checks = tuple(predicate(facility, params, ctx)) or _NOTHING_CHECKED
-        results.append(ArticleResult(article, aggregate(checks), checks))
+        results.append(_new(ArticleResult, (article, aggregate(checks), checks)))  # see rules.base.met
     return tuple(results)
 
 
@@ -250,23 +262,17 @@ def evaluate_compact(
     deductions = [0] * n
     unmet: list[list[tuple[int, str]]] = [[] for _ in range(n)]
     unknown: list[list[tuple[int, str]]] = [[] for _ in range(n)]
-    for (article, predicate, params, fixed), (slot, keep_missing, rank) in zip(
-        plan.scored, plan.tallies, strict=True
-    ):
-        if fixed is not None:
-            status, checks = fixed.status, fixed.checks
-        else:
-            assert predicate is not None
-            checks = tuple(predicate(facility, params, ctx)) or _NOTHING_CHECKED
-            status = aggregate(checks)
-        if status is _UNMET:
+    for code, predicate, params, slot, keep_missing, rank in plan.tallied:
+        checks = tuple(predicate(facility, params, ctx))
+        statuses = [c[0] for c in checks]  # as ``aggregate``: only unmet and unknown enter a row
+        if _UNMET in statuses:
             if slot >= 0:
                 deductions[slot] += 1
-                unmet[slot].append((rank, article.code))
-        elif status is _UNKNOWN:
+                unmet[slot].append((rank, code))
+        elif _UNKNOWN in statuses or not checks:  # no checks: _NOTHING_CHECKED, unknown
             if slot >= 0:
                 deductions[slot] += 1
-                unknown[slot].append((rank, article.code))
+                unknown[slot].append((rank, code))
             if keep_missing:
                 for c in checks:
                     if c[0] is _UNKNOWN:

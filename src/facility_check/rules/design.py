@@ -633,11 +633,25 @@ def window_sills(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             yield not_applicable("没有活动室", "no activity rooms", "$.rooms")
 
 
+_AREA_TABLES: dict[int, tuple[Any, dict[str, list[tuple[str, float]]]]] = {}
+
+
+def _area_tables(areas: Any) -> dict[str, list[tuple[str, float]]]:
+    """The parameter ``areas_m2`` as class type → sorted (room type, minimum m²), worked out once
+    per catalogue (kept beside the parameter so its id cannot be reused while cached)."""
+    cached = _AREA_TABLES.get(id(areas))
+    if cached is not None and cached[0] is areas:
+        return cached[1]
+    tables = {str(k): sorted((str(rk), float(rv)) for rk, rv in v.items()) for k, v in areas.items()}
+    if len(_AREA_TABLES) > 8:  # catalogues are few (one per overlay); never let this grow
+        _AREA_TABLES.clear()
+    _AREA_TABLES[id(areas)] = (areas, tables)
+    return tables
+
+
 def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Minimum usable areas of each class's living unit (tables 4.2.3 / 4.2.3A)."""
-    tables: dict[str, dict[str, float]] = {
-        str(k): {str(rk): float(rv) for rk, rv in v.items()} for k, v in p["areas_m2"].items()
-    }
+    tables = _area_tables(p["areas_m2"])
     if not f.classes:
         yield unknown("未提供班级信息", "no classes given", "$.classes")
         return
@@ -653,9 +667,10 @@ def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             continue
         rooms = [(i, r) for i, r in enumerate(f.rooms) if r.class_id == cls.id]
         name = CLASS_ZH[cls.type]
-        combined_min = table.get("combined")
+        minimum_of = dict(table)
+        combined_min = minimum_of.get("combined")
         has_combined = any(r.type == RoomType.sleeping_activity for _, r in rooms)
-        for room_type, minimum in sorted(table.items()):
+        for room_type, minimum in table:
             if room_type == "combined":
                 continue
             if has_combined and room_type in ("sleeping", "activity"):
@@ -665,7 +680,7 @@ def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             need = (
                 combined_min
                 if combined_min is not None
-                else table.get("sleeping", 0) + table.get("activity", 0)
+                else minimum_of.get("sleeping", 0) + minimum_of.get("activity", 0)
             )
             yield _area_check(
                 cls.id,
@@ -678,6 +693,9 @@ def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             )
 
 
+_ROOM_ZH_BY_VALUE = {str(t): zh for t, zh in ROOM_ZH.items()}
+
+
 def _area_check(
     class_id: str,
     name: str,
@@ -688,17 +706,20 @@ def _area_check(
     ci: int,
 ) -> Check:
     chosen = [(i, r) for i, r in rooms if str(r.type) in types]
-    label_zh = ROOM_ZH.get(RoomType(label), label)
+    label_zh = _ROOM_ZH_BY_VALUE.get(label)
+    if label_zh is None:
+        label_zh = ROOM_ZH.get(RoomType(label), label)
     if label == "storage" and name == CLASS_ZH[ClassType.older]:
         label_zh = "衣帽储藏间"  # the kindergarten unit's room (table 4.3.3)
+    least = f"{minimum:g}"
     if not chosen:
         return unmet(
-            f"{name} {class_id} 缺少{label_zh}（应 ≥ {minimum:g} m²）",
-            f"class {class_id} has no {label} area (>= {minimum:g} m² required)",
+            f"{name} {class_id} 缺少{label_zh}（应 ≥ {least} m²）",
+            f"class {class_id} has no {label} area (>= {least} m² required)",
             f"$.classes[{ci}]",
             "$.rooms",
             measured=0,
-            required=f">= {minimum:g}",
+            required=f">= {least}",
         )
     paths = tuple(f"$.rooms[{i}].area_m2" for i, _ in chosen)
     if any(r.area_m2 is None for _, r in chosen):
@@ -706,23 +727,24 @@ def _area_check(
             f"{name} {class_id} 的{label_zh}面积未知",
             f"class {class_id}: {label} area not given",
             *paths,
-            required=f">= {minimum:g}",
+            required=f">= {least}",
         )
     area = round(sum(r.area_m2 or 0 for _, r in chosen), 2)
+    shown = f"{area:g}"
     if area < minimum:
         return unmet(
-            f"{name} {class_id} 的{label_zh}使用面积 {area:g} m²，小于 {minimum:g} m²",
-            f"class {class_id}: {label} area {area:g} m² is below {minimum:g} m²",
+            f"{name} {class_id} 的{label_zh}使用面积 {shown} m²，小于 {least} m²",
+            f"class {class_id}: {label} area {shown} m² is below {least} m²",
             *paths,
             measured=area,
-            required=f">= {minimum:g}",
+            required=f">= {least}",
         )
     return met(
-        f"{name} {class_id} 的{label_zh} {area:g} m²（≥ {minimum:g}）",
-        f"class {class_id}: {label} {area:g} m² (>= {minimum:g})",
+        f"{name} {class_id} 的{label_zh} {shown} m²（≥ {least}）",
+        f"class {class_id}: {label} {shown} m² (>= {least})",
         *paths,
         measured=area,
-        required=f">= {minimum:g}",
+        required=f">= {least}",
     )
 
 
