@@ -147,7 +147,7 @@ def evaluate_row(
     """``row_from_report(evaluate(...))`` without the full report: the row the district keeps,
     taken in the pass that runs the plan (``engine.evaluate_compact``)."""
     c = evaluate_compact(facility, catalogue, options, siting=siting)
-    setup, management = SCORED_STANDARDS.index("setup"), SCORED_STANDARDS.index("management")
+    setup, management = _SETUP, _MANAGEMENT
     return FacilityRow(
         facility_id=facility.facility_id,
         name=facility.name,
@@ -164,8 +164,11 @@ def evaluate_row(
         design=c.design_verdict,
         design_failures=c.design_failures,
         design_missing=c.design_missing,
-        missing_facts=tuple(sorted({_index_free(path) for path in c.missing_paths})),
+        missing_facts=tuple(sorted(set(map(_index_free, c.missing_paths)))),
     )
+
+
+_SETUP, _MANAGEMENT = SCORED_STANDARDS.index("setup"), SCORED_STANDARDS.index("management")
 
 
 @dataclass(frozen=True)

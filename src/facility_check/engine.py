@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from .catalogue import Article, Catalogue
@@ -84,6 +86,9 @@ class _Plan(NamedTuple):
     design: tuple[_Step, ...]
     scored: tuple[_Step, ...]
     design_by_code: tuple[int, ...]  # positions of the design results in code order
+    design_codes: tuple[str, ...]  # the design articles' codes, in plan order
+    # per design result in code order: position, code, "shall", counts (see evaluate_compact)
+    design_tallied: tuple[tuple[int, str, bool, bool], ...]
     # the checked scored steps; the others are not applicable to every facility, so no row notes them
     tallied: tuple[_Tallied, ...]
 
@@ -107,10 +112,16 @@ def _plan(catalogue: Catalogue) -> _Plan:
     scored = tuple(step(a) for a in active if a.document.id in SCORED_STANDARDS)
     ranks = sorted(range(len(scored)), key=lambda i: scored[i].article.sort_key())
     rank_of = {position: rank for rank, position in enumerate(ranks)}
+    design_by_code = tuple(sorted(range(len(design)), key=lambda i: design[i].article.code))
     plan = _Plan(
         design,
         scored,
-        tuple(sorted(range(len(design)), key=lambda i: design[i].article.code)),
+        design_by_code,
+        tuple(s.article.code for s in design),
+        tuple(
+            (i, design[i].article.code, design[i].article.strength == "shall", _counts(design[i].article))
+            for i in design_by_code
+        ),
         tuple(
             _Tallied(
                 s.article.code,
@@ -125,6 +136,7 @@ def _plan(catalogue: Catalogue) -> _Plan:
         ),
     )
     assert all(s.fixed.status == Status.not_applicable for s in scored if s.fixed is not None)
+    assert SCORED_STANDARDS == ("setup", "management")  # evaluate_compact's two tallies
     if len(_PLANS) > 8:  # catalogues are few (one per overlay); never let this grow
         _PLANS.clear()
     _PLANS[id(catalogue)] = (catalogue, plan)
@@ -172,7 +184,7 @@ def evaluate(
     as_of, as_of_source = reference_date(facility, options)
     plan = _plan(catalogue)
     design = _run(plan.design, facility, Context(as_of=as_of))
-    articles = _run(plan.scored, facility, _scored_context(as_of, design, siting))
+    articles = _run(plan.scored, facility, _scored_context(as_of, plan.design_codes, design, siting))
     scores = standard_scores(articles)
     meta = {
         "name": facility.name,
@@ -203,13 +215,14 @@ def evaluate(
 
 
 def _scored_context(
-    as_of: date | None, design: tuple[ArticleResult, ...], siting: SitingResult | None
+    as_of: date | None, codes: tuple[str, ...], design: tuple[ArticleResult, ...], siting: SitingResult | None
 ) -> Context:
-    """What the scored standards' predicates know: the design outcomes they point to, and siting."""
+    """What the scored standards' predicates know: the design outcomes they point to (``codes``:
+    the design results' codes), and siting."""
     return Context(
         as_of=as_of,
-        related={r.code: r.status for r in design},
-        related_evidence={r.code: r.checks for r in design},
+        related=dict(zip(codes, [r.status for r in design], strict=True)),
+        related_evidence=dict(zip(codes, [r.checks for r in design], strict=True)),
         siting_verdict=siting.verdict if siting else None,
         siting_summary=siting.summary() if siting else None,
     )
@@ -219,13 +232,13 @@ class Compact(NamedTuple):
     """What a district keeps of one facility's evaluation, taken in the pass that runs the plan.
 
     The same values ``district.row_from_report`` reads off the full :class:`FacilityReport`
-    (``tests/test_scale_paths.py`` holds the two paths equal), without building that report.
+    (``tests/test_district_row.py`` holds the two paths equal), without building that report.
     """
 
     scores: tuple[Decimal, ...]  # per SCORED_STANDARDS
     unmet: tuple[tuple[str, ...], ...]  # codes per SCORED_STANDARDS, in report order
     unknown: tuple[tuple[str, ...], ...]
-    missing_paths: frozenset[str]  # paths of the unknown checks of unknown counted or "shall" articles
+    missing_paths: set[str]  # paths of the unknown checks of unknown counted or "shall" articles
     design_verdict: str
     design_failures: tuple[tuple[str, Text], ...]  # DesignResult.failed: code and summary
     design_missing: tuple[str, ...]  # DesignResult.missing_facts
@@ -241,30 +254,32 @@ def evaluate_compact(
     as_of, _ = reference_date(facility, options)
     plan = _plan(catalogue)
     design = _run(plan.design, facility, Context(as_of=as_of))
-    ctx = _scored_context(as_of, design, siting)
+    ctx = _scored_context(as_of, plan.design_codes, design, siting)
     missing: set[str] = set()
     design_missing: set[str] = set()
     failures: list[tuple[str, Text]] = []
-    for i in plan.design_by_code:
-        r = design[i]
-        shall = r.article.strength == "shall"
-        if shall and r.status is _UNMET:
-            failures.append((r.article.code, r.summary()))
-        keep_missing = r.status is _UNKNOWN and (shall or _counts(r.article))
-        if shall or keep_missing:
-            for c in r.checks:
-                if c[0] is _UNKNOWN:
-                    if shall:
-                        design_missing.update(c[2])
-                    if keep_missing:
-                        missing.update(c[2])
-    n = len(SCORED_STANDARDS)
-    deductions = [0] * n
-    unmet: list[list[tuple[int, str]]] = [[] for _ in range(n)]
-    unknown: list[list[tuple[int, str]]] = [[] for _ in range(n)]
+    verdict = "compliant"  # design_verdict
+    for i, code, shall, counts in plan.design_tallied:
+        status = design[i].status
+        if shall:
+            if status == _UNMET:
+                failures.append((code, design[i].summary()))
+                verdict = "noncompliant"
+            elif status == _UNKNOWN and verdict == "compliant":
+                verdict = "unknown"
+        elif not (counts and status == _UNKNOWN):
+            continue
+        paths = [path for c in design[i].checks if c[0] == _UNKNOWN for path in c[2]]
+        if shall:
+            design_missing.update(paths)
+        if status == _UNKNOWN:
+            missing.update(paths)
+    deductions = [0, 0]
+    unmet: tuple[list[tuple[int, str]], ...] = ([], [])
+    unknown: tuple[list[tuple[int, str]], ...] = ([], [])
     for code, predicate, params, slot, keep_missing, rank in plan.tallied:
         checks = tuple(predicate(facility, params, ctx))
-        statuses = [c[0] for c in checks]  # as ``aggregate``: only unmet and unknown enter a row
+        statuses = set(map(_status_of, checks))  # as ``aggregate``: only unmet and unknown enter a row
         if _UNMET in statuses:
             if slot >= 0:
                 deductions[slot] += 1
@@ -275,17 +290,25 @@ def evaluate_compact(
                 unknown[slot].append((rank, code))
             if keep_missing:
                 for c in checks:
-                    if c[0] is _UNKNOWN:
+                    if c[0] == _UNKNOWN:
                         missing.update(c[2])
     return Compact(
-        tuple(facility_score(d) for d in deductions),
-        tuple(tuple(code for _, code in sorted(found)) for found in unmet),
-        tuple(tuple(code for _, code in sorted(found)) for found in unknown),
-        frozenset(missing),
-        design_verdict(design),
+        (_score_of(deductions[0]), _score_of(deductions[1])),
+        (tuple([code for _, code in sorted(unmet[0])]), tuple([code for _, code in sorted(unmet[1])])),
+        (tuple([code for _, code in sorted(unknown[0])]), tuple([code for _, code in sorted(unknown[1])])),
+        missing,
+        verdict,
         tuple(failures),
         tuple(sorted(design_missing)),
     )
+
+
+_status_of = itemgetter(0)  # Check.status
+
+
+@functools.lru_cache(maxsize=256)
+def _score_of(deductions: int) -> Decimal:
+    return facility_score(deductions)
 
 
 def standard_scores(articles: tuple[ArticleResult, ...]) -> dict[str, StandardScore]:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..problems import Text
@@ -91,15 +92,17 @@ def not_applicable(zh: str, en: str, *paths: str) -> Check:
 
 def aggregate(checks: tuple[Check, ...]) -> Status:
     """Article status from its checks: one failed sub-requirement makes the article unmet."""
-    # runs once per article per facility: the membership tests run in C (identity first)
-    statuses = [c[0] for c in checks]  # c.status
+    statuses = set(map(_status_of, checks))  # runs once per article per facility: in C
     if _UNMET in statuses:
         return _UNMET
     if _UNKNOWN in statuses:
         return _UNKNOWN
-    if statuses and statuses.count(_NOT_APPLICABLE) == len(statuses):
+    if len(statuses) == 1 and _NOT_APPLICABLE in statuses:
         return _NOT_APPLICABLE
     return _MET
+
+
+_status_of = itemgetter(0)  # Check.status
 
 
 def age_days(when: date, as_of: date) -> int:
