@@ -6,8 +6,10 @@ registered by a stable name, so renumbering an article is a change to the catalo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from datetime import date
+from typing import NamedTuple
 
 from ..record import Certificate, Document, Facility, StaffRole, TrainingKind
 from .base import Check, Context, Params, met, not_applicable, recent, unknown, unmet, valid_on
@@ -373,42 +375,66 @@ def entry_health(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         )
 
 
+class _System(NamedTuple):
+    """What ``practice`` says of one system whatever the facility: its paths and fixed checks."""
+
+    path: str
+    label_zh: str
+    label_en: str
+    not_stated: Check
+    not_in_place: Check
+    in_place: Check
+
+
+@functools.lru_cache(maxsize=256)
+def _system(key: str, label_zh: str) -> _System:
+    path = f"$.systems.{key}"
+    label_en = key.replace("_", " ")
+    return _System(
+        path,
+        label_zh,
+        label_en,
+        unknown(
+            f"未说明是否建立“{label_zh}”",
+            f"not stated whether '{label_en}' is in place",
+            f"{path}.in_place",
+            required=True,
+        ),
+        unmet(
+            f"未建立或未执行“{label_zh}”；请建立制度并留存记录",
+            f"'{label_en}' is not in place; set it up and keep records",
+            f"{path}.in_place",
+            measured=False,
+            required=True,
+        ),
+        met(f"已建立“{label_zh}”", f"'{label_en}' in place", f"{path}.in_place", measured=True),
+    )
+
+
 def practice(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """The named systems (``$.systems.*``) are in place, and recent where a recency is set."""
     max_days = p.get("max_age_days")
+    labels = p.get("labels_zh", {})
     for key in p["practices"]:
         item = getattr(f.systems, key, None) if f.systems else None
-        path = f"$.systems.{key}"
-        label_zh = str(p.get("labels_zh", {}).get(key, key))
-        label_en = key.replace("_", " ")
+        system = _system(key, str(labels.get(key, key)))  # the same checks for every facility
         if item is None or item.in_place is None:
-            yield unknown(
-                f"未说明是否建立“{label_zh}”",
-                f"not stated whether '{label_en}' is in place",
-                f"{path}.in_place",
-                required=True,
-            )
+            yield system.not_stated
             continue
         if not item.in_place:
-            yield unmet(
-                f"未建立或未执行“{label_zh}”；请建立制度并留存记录",
-                f"'{label_en}' is not in place; set it up and keep records",
-                f"{path}.in_place",
-                measured=False,
-                required=True,
-            )
+            yield system.not_in_place
             continue
         if max_days is not None:
             yield recent(
                 item.last_date,
                 ctx.as_of,
                 int(max_days),
-                f"{path}.last_date",
-                f"“{label_zh}”最近一次执行",
-                f"last '{label_en}'",
+                f"{system.path}.last_date",
+                f"“{system.label_zh}”最近一次执行",
+                f"last '{system.label_en}'",
             )
         else:
-            yield met(f"已建立“{label_zh}”", f"'{label_en}' in place", f"{path}.in_place", measured=True)
+            yield system.in_place
 
 
 ITEM_ZH = {

@@ -6,9 +6,11 @@ says why, with the legal wording, parameters and their sources.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from datetime import date, timedelta
+from operator import attrgetter
 
 from ..problems import Text
 from ..record import Attestation, ClassType, Education, Facility, StaffRole, Tenure, TrainingKind
@@ -103,6 +105,12 @@ def premises_tenure(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _conforms(status: Status, code: str, what_zh: str, what_en: str) -> Check:
+    """The check of a related rule that is met (or not applicable): the same for every facility."""
+    return Check(status, Text(f"{what_zh}符合 {code}", f"{what_en} conforms to {code}"), (), None, code)
+
+
 def _related(ctx: Context, codes: list[str], what_zh: str, what_en: str) -> Iterator[Check]:
     """The article is carried out only when the rules it points to are."""
     for code in codes:
@@ -111,9 +119,7 @@ def _related(ctx: Context, codes: list[str], what_zh: str, what_en: str) -> Iter
             yield unknown(f"{code} 未评估", f"{code} was not evaluated", required=code)
             continue
         if status != Status.unmet and status != Status.unknown:  # no evidence is quoted
-            yield Check(
-                status, Text(f"{what_zh}符合 {code}", f"{what_en} conforms to {code}"), (), None, code
-            )
+            yield _conforms(status, code, what_zh, what_en)
             continue
         evidence = ctx.related_evidence.get(code, ())
         paths = tuple(sorted({path for c in evidence if c.status == status for path in c.paths}))
@@ -347,9 +353,9 @@ def _functions_staffed(f: Facility, functions: dict[str, str]) -> Iterator[Check
     The security function has the scope of art. 21 (independently set-up facilities only), so the
     articles never disagree about the same guard.
     """
-    staff = f.staff or []
+    roles = [str(s.role) for s in f.staff or []]
     for role, label in functions.items():
-        holders = [i for i, s in enumerate(staff) if str(s.role) == role]
+        holders = [i for i, r in enumerate(roles) if r == role]
         if role == StaffRole.security and f.operator_type != "independent":
             if f.operator_type is None:
                 yield unknown(
@@ -382,7 +388,10 @@ def _functions_staffed(f: Facility, functions: dict[str, str]) -> Iterator[Check
 
 
 def _has_training(trainings: object, kind: TrainingKind) -> bool:
-    return any(t.kind == kind for t in (trainings or []))  # type: ignore[attr-defined]
+    return kind in map(_kind_of, trainings or [])  # type: ignore[call-overload]
+
+
+_kind_of = attrgetter("kind")
 
 
 def staff_qualifications(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
