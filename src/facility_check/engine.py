@@ -279,12 +279,12 @@ def evaluate_compact(
     unknown: tuple[list[tuple[int, str]], ...] = ([], [])
     for code, predicate, params, slot, keep_missing, rank in plan.tallied:
         checks = tuple(predicate(facility, params, ctx))
-        statuses = set(map(_status_of, checks))  # as ``aggregate``: only unmet and unknown enter a row
+        statuses = list(map(_status_of, checks))  # as ``aggregate``: only unmet and unknown enter a row
         if _UNMET in statuses:
             if slot >= 0:
                 deductions[slot] += 1
                 unmet[slot].append((rank, code))
-        elif _UNKNOWN in statuses or not checks:  # no checks: _NOTHING_CHECKED, unknown
+        elif _UNKNOWN in statuses or not statuses:  # no checks: _NOTHING_CHECKED, unknown
             if slot >= 0:
                 deductions[slot] += 1
                 unknown[slot].append((rank, code))

@@ -92,12 +92,12 @@ def not_applicable(zh: str, en: str, *paths: str) -> Check:
 
 def aggregate(checks: tuple[Check, ...]) -> Status:
     """Article status from its checks: one failed sub-requirement makes the article unmet."""
-    statuses = set(map(_status_of, checks))  # runs once per article per facility: in C
+    statuses = list(map(_status_of, checks))  # runs once per article per facility: in C
     if _UNMET in statuses:
         return _UNMET
     if _UNKNOWN in statuses:
         return _UNKNOWN
-    if len(statuses) == 1 and _NOT_APPLICABLE in statuses:
+    if statuses and statuses.count(_NOT_APPLICABLE) == len(statuses):
         return _NOT_APPLICABLE
     return _MET
 

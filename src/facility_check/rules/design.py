@@ -705,14 +705,21 @@ def _area_check(
     label: str,
     ci: int,
 ) -> Check:
-    chosen = [(i, r) for i, r in rooms if str(r.type) in types]
+    paths: list[str] = []
+    areas: list[float] = []  # as given, a missing area as 0
+    area_missing = False
+    for i, r in rooms:  # one pass: this check runs for every room type of every class
+        if str(r.type) in types:
+            paths.append(f"$.rooms[{i}].area_m2")
+            areas.append(r.area_m2 or 0)
+            area_missing = area_missing or r.area_m2 is None
     label_zh = _ROOM_ZH_BY_VALUE.get(label)
     if label_zh is None:
         label_zh = ROOM_ZH.get(RoomType(label), label)
     if label == "storage" and name == CLASS_ZH[ClassType.older]:
         label_zh = "衣帽储藏间"  # the kindergarten unit's room (table 4.3.3)
     least = f"{minimum:g}"
-    if not chosen:
+    if not paths:
         return unmet(
             f"{name} {class_id} 缺少{label_zh}（应 ≥ {least} m²）",
             f"class {class_id} has no {label} area (>= {least} m² required)",
@@ -721,15 +728,14 @@ def _area_check(
             measured=0,
             required=f">= {least}",
         )
-    paths = tuple(f"$.rooms[{i}].area_m2" for i, _ in chosen)
-    if any(r.area_m2 is None for _, r in chosen):
+    if area_missing:
         return unknown(
             f"{name} {class_id} 的{label_zh}面积未知",
             f"class {class_id}: {label} area not given",
             *paths,
             required=f">= {least}",
         )
-    area = round(sum(r.area_m2 or 0 for _, r in chosen), 2)
+    area = round(sum(areas), 2)
     shown = f"{area:g}"
     if area < minimum:
         return unmet(

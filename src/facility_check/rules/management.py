@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Sequence
 from datetime import date
+from operator import attrgetter
 from typing import NamedTuple
 
 from ..record import Certificate, Document, Facility, StaffRole, TrainingKind
@@ -936,6 +937,10 @@ def video_monitoring(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         )
 
 
+_SAFETY_TRAININGS = frozenset({TrainingKind.safety, TrainingKind.first_aid})
+_kind_of = attrgetter("kind")
+
+
 def safety_training(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Every staff member trained in safety before starting; regular training within the interval."""
     if not f.staff:
@@ -947,7 +952,7 @@ def safety_training(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                 yield unknown(
                     f"{s.id} 培训记录未提供", f"{s.id}: trainings not given", path, required="safety"
                 )
-            elif any(t.kind in (TrainingKind.safety, TrainingKind.first_aid) for t in s.trainings):
+            elif not _SAFETY_TRAININGS.isdisjoint(map(_kind_of, s.trainings)):
                 yield met(f"{s.id} 已接受安全与应急培训", f"{s.id} trained in safety", path)
             else:
                 yield unmet(
