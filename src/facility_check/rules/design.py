@@ -41,8 +41,12 @@ def _life_rooms(f: Facility) -> list[tuple[int, Room]]:
     return [(i, r) for i, r in enumerate(f.rooms or []) if r.type in LIFE_ROOM_TYPES]
 
 
-def _class_of(f: Facility, class_id: str | None) -> Any:
-    return next((c for c in f.classes or [] if c.id == class_id), None)
+def _classes_by_id(f: Facility) -> dict[str | None, Any]:
+    """Each class by its id (the first class of an id, as a search in order finds)."""
+    by_id: dict[str | None, Any] = {}
+    for c in f.classes or []:
+        by_id.setdefault(c.id, c)
+    return by_id
 
 
 def not_below_ground(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -77,17 +81,18 @@ def not_below_ground(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
 def nursery_floors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Nursery life rooms on the ground floor; only 托大班 on the 2nd, at most ``second_floor_max_children``."""
     limit = int(p["second_floor_max_children"])
+    class_of = _classes_by_id(f)
     rooms = [
         (i, r)
         for i, r in _life_rooms(f)
-        if (c := _class_of(f, r.class_id)) is not None and c.type in NURSERY_TYPES
+        if (c := class_of.get(r.class_id)) is not None and c.type in NURSERY_TYPES
     ]
     if f.rooms is None or not rooms:
         yield unknown("未提供托育班级的生活用房", "no life rooms of nursery classes given", "$.rooms")
         return
     second_floor_classes: set[str] = set()
     for i, r in rooms:
-        cls = _class_of(f, r.class_id)
+        cls = class_of[r.class_id]
         path = f"$.rooms[{i}].floor"
         name = CLASS_ZH[cls.type]
         if r.floor is None:
@@ -150,10 +155,11 @@ def nursery_floors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
 def kindergarten_floors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Kindergarten life rooms on the ``max_floor``-th floor or lower."""
     top = int(p["max_floor"])
+    class_of = _classes_by_id(f)
     rooms = [
         (i, r)
         for i, r in _life_rooms(f)
-        if (c := _class_of(f, r.class_id)) is not None and c.type == ClassType.kindergarten
+        if (c := class_of.get(r.class_id)) is not None and c.type == ClassType.kindergarten
     ]
     kindergarten = [c for c in f.classes or [] if c.type == ClassType.kindergarten]
     if f.classes is None:
@@ -800,6 +806,7 @@ def winter_sunlight(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     if not rooms:
         yield unknown("未提供生活用房", "no life rooms given", "$.rooms")
         return
+    least = f"{minimum:g}"
     for i, r in rooms:
         path = f"$.rooms[{i}].winter_sunlight_hours"
         if r.winter_sunlight_hours is None:
@@ -807,23 +814,25 @@ def winter_sunlight(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                 f"{r.id} 冬至日日照时数未知",
                 f"{r.id}: winter-solstice sunlight not given",
                 path,
-                required=f">= {minimum:g}",
+                required=f">= {least}",
             )
-        elif r.winter_sunlight_hours < minimum:
+            continue
+        hours = f"{r.winter_sunlight_hours:g}"
+        if r.winter_sunlight_hours < minimum:
             yield unmet(
-                f"{r.id} 冬至日满窗日照 {r.winter_sunlight_hours:g} 小时，少于 {minimum:g} 小时",
-                f"{r.id} gets {r.winter_sunlight_hours:g} h of winter-solstice sun, less than {minimum:g}",
+                f"{r.id} 冬至日满窗日照 {hours} 小时，少于 {least} 小时",
+                f"{r.id} gets {hours} h of winter-solstice sun, less than {least}",
                 path,
                 measured=r.winter_sunlight_hours,
-                required=f">= {minimum:g}",
+                required=f">= {least}",
             )
         else:
             yield met(
-                f"{r.id} 冬至日日照 {r.winter_sunlight_hours:g} 小时",
-                f"{r.id}: {r.winter_sunlight_hours:g} h",
+                f"{r.id} 冬至日日照 {hours} 小时",
+                f"{r.id}: {hours} h",
                 path,
                 measured=r.winter_sunlight_hours,
-                required=f">= {minimum:g}",
+                required=f">= {least}",
             )
 
 

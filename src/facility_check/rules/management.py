@@ -734,9 +734,10 @@ def staff_health_checks(f: Facility, p: Params, ctx: Context) -> Iterator[Check]
                 f"{base}.pre_employment_date",
             )
         else:
+            checked = hc.pre_employment_date.isoformat()  # as str(date) in the f-string
             yield met(
-                f"{s.id} 上岗前体检 {hc.pre_employment_date}",
-                f"{s.id}: pre-employment check {hc.pre_employment_date}",
+                f"{s.id} 上岗前体检 {checked}",
+                f"{s.id}: pre-employment check {checked}",
                 f"{base}.pre_employment_date",
             )
         last = None if hc is None else (hc.last_annual_date or hc.pre_employment_date)
