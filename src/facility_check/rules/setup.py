@@ -14,7 +14,20 @@ from operator import attrgetter
 
 from ..problems import Text
 from ..record import Attestation, ClassType, Education, Facility, StaffRole, Tenure, TrainingKind
-from .base import Check, Context, Params, Status, anniversary, met, not_applicable, unknown, unmet, valid_on
+from ..validate import LIFE_ROOM_TYPES
+from .base import (
+    Check,
+    Context,
+    Params,
+    Status,
+    anniversary,
+    met,
+    not_applicable,
+    recent,
+    unknown,
+    unmet,
+    valid_on,
+)
 
 CLASS_ZH = {
     ClassType.infant: "乳儿班",
@@ -217,8 +230,6 @@ def life_rooms(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     elif f.rooms is None:
         yield unknown("未提供房间信息（rooms）", "no rooms given", "$.rooms")
     else:
-        from ..validate import LIFE_ROOM_TYPES
-
         for index, cls in enumerate(f.classes):
             if cls.type == ClassType.kindergarten:
                 continue
@@ -241,8 +252,6 @@ def life_rooms(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
 
 def materials_and_maintenance(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Materials/indoor-air test passed; facilities inspected and maintained within the interval."""
-    from .base import recent
-
     test = f.premises.materials_test if f.premises else None
     if test is None or test.passed is None:
         yield unknown(
