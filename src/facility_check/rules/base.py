@@ -163,7 +163,7 @@ def recent(
             path,
             required=f"<= {max_days} days before {as_of.isoformat()}",
         )
-    if within_period(when, as_of, max_days):
+    if days <= max_days or within_period(when, as_of, max_days):  # the plain period first
         return met(
             f"{what_zh}：{iso}（{days} 天前）",
             f"{what_en}: {iso} ({days} days ago)",

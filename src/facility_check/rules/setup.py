@@ -493,21 +493,22 @@ def staff_qualifications(f: Facility, p: Params, ctx: Context) -> Iterator[Check
                     f"carer {s.id} experienced",
                     f"{base}.infant_care_experience",
                 )
+            trainings, who_zh, who_en = f"{base}.trainings", f"保育人员 {s.id}", f"carer {s.id}"
             yield _training_check(
                 s.trainings,
                 TrainingKind.infant_care,
-                f"{base}.trainings",
-                f"保育人员 {s.id}",
-                f"carer {s.id}",
+                trainings,
+                who_zh,
+                who_en,
                 "婴幼儿保育培训",
                 "infant-care training",
             )
             yield _training_check(
                 s.trainings,
                 TrainingKind.mental_health,
-                f"{base}.trainings",
-                f"保育人员 {s.id}",
-                f"carer {s.id}",
+                trainings,
+                who_zh,
+                who_en,
                 "心理健康知识培训",
                 "mental-health training",
             )
