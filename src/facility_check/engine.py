@@ -267,7 +267,9 @@ def evaluate_compact(
                 verdict = "noncompliant"
             elif status == _UNKNOWN and verdict == "compliant":
                 verdict = "unknown"
-        elif not (counts and status == _UNKNOWN):
+        # only an unknown or unmet article has unknown checks: their paths are missing facts
+        # (DesignResult.missing_facts of a "shall"; the row's of an unknown "shall" or counted one)
+        if not (shall or (counts and status == _UNKNOWN)) or (status != _UNKNOWN and status != _UNMET):
             continue
         paths = [path for c in design[i].checks if c[0] == _UNKNOWN for path in c[2]]
         if shall:
