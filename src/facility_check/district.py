@@ -31,10 +31,11 @@ from typing import TYPE_CHECKING, Any
 
 from .catalogue import Catalogue, OverlayInfo
 from .collector import paused
-from .engine import Options, evaluate
+from .engine import SCORED_STANDARDS, Options, evaluate_compact
 from .loading import LoadItem, Unit, iter_unit, plan_units, split_unit
 from .problems import Problem, Severity, Text
-from .report import FacilityReport
+from .record import Facility
+from .report import FacilityReport, SitingResult
 from .rules.base import Status
 from .scoring import DESIGN_POINTS, SITING_POINTS, mean, round_half_up
 from .validate import ValidatedRecord, validate_items
@@ -139,6 +140,41 @@ def row_from_report(r: FacilityReport) -> FacilityRow:
         design_missing=r.design.missing_facts,
         missing_facts=tuple(missing),
     )
+
+
+def evaluate_row(
+    facility: Facility,
+    catalogue: Catalogue,
+    options: Options,
+    *,
+    source: str = "",
+    siting: SitingResult | None = None,
+) -> FacilityRow:
+    """``row_from_report(evaluate(...))`` without the full report: the row the district keeps,
+    taken in the pass that runs the plan (``engine.evaluate_compact``)."""
+    c = evaluate_compact(facility, catalogue, options, siting=siting)
+    setup, management = _SETUP, _MANAGEMENT
+    return FacilityRow(
+        facility_id=facility.facility_id,
+        name=facility.name,
+        source=source,
+        setup=c.scores[setup],
+        management=c.scores[management],
+        setup_unmet=c.unmet[setup],
+        setup_unknown=c.unknown[setup],
+        management_unmet=c.unmet[management],
+        management_unknown=c.unknown[management],
+        siting=siting.verdict if siting else None,
+        siting_failures=tuple(f.message for f in siting.findings if not f.passed) if siting else (),
+        siting_reason=siting.reason if siting and siting.verdict == "unknown" else None,
+        design=c.design_verdict,
+        design_failures=c.design_failures,
+        design_missing=c.design_missing,
+        missing_facts=tuple(sorted(set(map(_index_free, c.missing_paths)))),
+    )
+
+
+_SETUP, _MANAGEMENT = SCORED_STANDARDS.index("setup"), SCORED_STANDARDS.index("management")
 
 
 @dataclass(frozen=True)
@@ -337,9 +373,7 @@ def _process_chunk(
     for v, siting in zip(usable, sitings, strict=True):
         assert v.facility is not None
         out.warnings.extend(p for p in v.problems if p.severity == Severity.warning)
-        out.rows.append(
-            row_from_report(evaluate(v.facility, catalogue, options, source=v.source, siting=siting))
-        )
+        out.rows.append(evaluate_row(v.facility, catalogue, options, source=v.source, siting=siting))
     return True
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..problems import Text
@@ -91,21 +92,17 @@ def not_applicable(zh: str, en: str, *paths: str) -> Check:
 
 def aggregate(checks: tuple[Check, ...]) -> Status:
     """Article status from its checks: one failed sub-requirement makes the article unmet."""
-    any_unknown = False
-    all_not_applicable = bool(checks)
-    for c in checks:
-        status = c[0]  # c.status
-        if status == _UNMET:
-            return _UNMET
-        if status == _UNKNOWN:
-            any_unknown = True
-        elif status != _NOT_APPLICABLE:
-            all_not_applicable = False
-    if any_unknown:
+    statuses = list(map(_status_of, checks))  # runs once per article per facility: in C
+    if _UNMET in statuses:
+        return _UNMET
+    if _UNKNOWN in statuses:
         return _UNKNOWN
-    if all_not_applicable:
+    if statuses and statuses.count(_NOT_APPLICABLE) == len(statuses):
         return _NOT_APPLICABLE
     return _MET
+
+
+_status_of = itemgetter(0)  # Check.status
 
 
 def age_days(when: date, as_of: date) -> int:
@@ -126,9 +123,12 @@ def within_period(when: date, as_of: date, max_days: int) -> bool:
     A whole number of 365-day years is read as calendar years, so the anniversary itself is in
     time even when a 29 February lies between (a check on 2023-10-15 is annual through 2024-10-15).
     """
+    days = (as_of - when).days
+    if days <= max_days:  # an anniversary lies at least 365 days a year after its start
+        return True
     if max_days > 0 and max_days % 365 == 0:
         return as_of <= anniversary(when, max_days // 365)
-    return age_days(when, as_of) <= max_days
+    return False
 
 
 def valid_on(valid_until: date | None, as_of: date | None) -> bool:
@@ -154,25 +154,26 @@ def recent(
             path,
             required=f"<= {max_days} days",
         )
-    days = age_days(when, as_of)
+    days = (as_of - when).days  # age_days
+    iso = when.isoformat()
     if days < 0:  # evidence from after the reference date cannot show compliance on that date
         return unknown(
-            f"{what_zh}日期 {when.isoformat()} 晚于参考日期 {as_of.isoformat()}",
-            f"{what_en} ({when.isoformat()}) is after the reference date {as_of.isoformat()}",
+            f"{what_zh}日期 {iso} 晚于参考日期 {as_of.isoformat()}",
+            f"{what_en} ({iso}) is after the reference date {as_of.isoformat()}",
             path,
             required=f"<= {max_days} days before {as_of.isoformat()}",
         )
-    if within_period(when, as_of, max_days):
+    if days <= max_days or within_period(when, as_of, max_days):  # the plain period first
         return met(
-            f"{what_zh}：{when.isoformat()}（{days} 天前）",
-            f"{what_en}: {when.isoformat()} ({days} days ago)",
+            f"{what_zh}：{iso}（{days} 天前）",
+            f"{what_en}: {iso} ({days} days ago)",
             path,
             measured=days,
             required=f"<= {max_days}",
         )
     return unmet(
-        f"{what_zh}已过期：{when.isoformat()}（{days} 天前，超过 {max_days} 天）",
-        f"{what_en} is out of date: {when.isoformat()} ({days} days ago, more than {max_days})",
+        f"{what_zh}已过期：{iso}（{days} 天前，超过 {max_days} 天）",
+        f"{what_en} is out of date: {iso} ({days} days ago, more than {max_days})",
         path,
         measured=days,
         required=f"<= {max_days}",

@@ -41,8 +41,12 @@ def _life_rooms(f: Facility) -> list[tuple[int, Room]]:
     return [(i, r) for i, r in enumerate(f.rooms or []) if r.type in LIFE_ROOM_TYPES]
 
 
-def _class_of(f: Facility, class_id: str | None) -> Any:
-    return next((c for c in f.classes or [] if c.id == class_id), None)
+def _classes_by_id(f: Facility) -> dict[str | None, Any]:
+    """Each class by its id (the first class of an id, as a search in order finds)."""
+    by_id: dict[str | None, Any] = {}
+    for c in f.classes or []:
+        by_id.setdefault(c.id, c)
+    return by_id
 
 
 def not_below_ground(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -77,17 +81,18 @@ def not_below_ground(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
 def nursery_floors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Nursery life rooms on the ground floor; only 托大班 on the 2nd, at most ``second_floor_max_children``."""
     limit = int(p["second_floor_max_children"])
+    class_of = _classes_by_id(f)
     rooms = [
         (i, r)
         for i, r in _life_rooms(f)
-        if (c := _class_of(f, r.class_id)) is not None and c.type in NURSERY_TYPES
+        if (c := class_of.get(r.class_id)) is not None and c.type in NURSERY_TYPES
     ]
     if f.rooms is None or not rooms:
         yield unknown("未提供托育班级的生活用房", "no life rooms of nursery classes given", "$.rooms")
         return
     second_floor_classes: set[str] = set()
     for i, r in rooms:
-        cls = _class_of(f, r.class_id)
+        cls = class_of[r.class_id]
         path = f"$.rooms[{i}].floor"
         name = CLASS_ZH[cls.type]
         if r.floor is None:
@@ -150,10 +155,11 @@ def nursery_floors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
 def kindergarten_floors(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Kindergarten life rooms on the ``max_floor``-th floor or lower."""
     top = int(p["max_floor"])
+    class_of = _classes_by_id(f)
     rooms = [
         (i, r)
         for i, r in _life_rooms(f)
-        if (c := _class_of(f, r.class_id)) is not None and c.type == ClassType.kindergarten
+        if (c := class_of.get(r.class_id)) is not None and c.type == ClassType.kindergarten
     ]
     kindergarten = [c for c in f.classes or [] if c.type == ClassType.kindergarten]
     if f.classes is None:
@@ -633,11 +639,25 @@ def window_sills(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             yield not_applicable("没有活动室", "no activity rooms", "$.rooms")
 
 
+_AREA_TABLES: dict[int, tuple[Any, dict[str, list[tuple[str, float]]]]] = {}
+
+
+def _area_tables(areas: Any) -> dict[str, list[tuple[str, float]]]:
+    """The parameter ``areas_m2`` as class type → sorted (room type, minimum m²), worked out once
+    per catalogue (kept beside the parameter so its id cannot be reused while cached)."""
+    cached = _AREA_TABLES.get(id(areas))
+    if cached is not None and cached[0] is areas:
+        return cached[1]
+    tables = {str(k): sorted((str(rk), float(rv)) for rk, rv in v.items()) for k, v in areas.items()}
+    if len(_AREA_TABLES) > 8:  # catalogues are few (one per overlay); never let this grow
+        _AREA_TABLES.clear()
+    _AREA_TABLES[id(areas)] = (areas, tables)
+    return tables
+
+
 def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Minimum usable areas of each class's living unit (tables 4.2.3 / 4.2.3A)."""
-    tables: dict[str, dict[str, float]] = {
-        str(k): {str(rk): float(rv) for rk, rv in v.items()} for k, v in p["areas_m2"].items()
-    }
+    tables = _area_tables(p["areas_m2"])
     if not f.classes:
         yield unknown("未提供班级信息", "no classes given", "$.classes")
         return
@@ -653,9 +673,10 @@ def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             continue
         rooms = [(i, r) for i, r in enumerate(f.rooms) if r.class_id == cls.id]
         name = CLASS_ZH[cls.type]
-        combined_min = table.get("combined")
+        minimum_of = dict(table)
+        combined_min = minimum_of.get("combined")
         has_combined = any(r.type == RoomType.sleeping_activity for _, r in rooms)
-        for room_type, minimum in sorted(table.items()):
+        for room_type, minimum in table:
             if room_type == "combined":
                 continue
             if has_combined and room_type in ("sleeping", "activity"):
@@ -665,7 +686,7 @@ def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             need = (
                 combined_min
                 if combined_min is not None
-                else table.get("sleeping", 0) + table.get("activity", 0)
+                else minimum_of.get("sleeping", 0) + minimum_of.get("activity", 0)
             )
             yield _area_check(
                 cls.id,
@@ -678,6 +699,9 @@ def room_areas(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
             )
 
 
+_ROOM_ZH_BY_VALUE = {str(t): zh for t, zh in ROOM_ZH.items()}
+
+
 def _area_check(
     class_id: str,
     name: str,
@@ -687,42 +711,52 @@ def _area_check(
     label: str,
     ci: int,
 ) -> Check:
-    chosen = [(i, r) for i, r in rooms if str(r.type) in types]
-    label_zh = ROOM_ZH.get(RoomType(label), label)
+    paths: list[str] = []
+    areas: list[float] = []  # as given, a missing area as 0
+    area_missing = False
+    for i, r in rooms:  # one pass: this check runs for every room type of every class
+        if str(r.type) in types:
+            paths.append(f"$.rooms[{i}].area_m2")
+            areas.append(r.area_m2 or 0)
+            area_missing = area_missing or r.area_m2 is None
+    label_zh = _ROOM_ZH_BY_VALUE.get(label)
+    if label_zh is None:
+        label_zh = ROOM_ZH.get(RoomType(label), label)
     if label == "storage" and name == CLASS_ZH[ClassType.older]:
         label_zh = "衣帽储藏间"  # the kindergarten unit's room (table 4.3.3)
-    if not chosen:
+    least = f"{minimum:g}"
+    if not paths:
         return unmet(
-            f"{name} {class_id} 缺少{label_zh}（应 ≥ {minimum:g} m²）",
-            f"class {class_id} has no {label} area (>= {minimum:g} m² required)",
+            f"{name} {class_id} 缺少{label_zh}（应 ≥ {least} m²）",
+            f"class {class_id} has no {label} area (>= {least} m² required)",
             f"$.classes[{ci}]",
             "$.rooms",
             measured=0,
-            required=f">= {minimum:g}",
+            required=f">= {least}",
         )
-    paths = tuple(f"$.rooms[{i}].area_m2" for i, _ in chosen)
-    if any(r.area_m2 is None for _, r in chosen):
+    if area_missing:
         return unknown(
             f"{name} {class_id} 的{label_zh}面积未知",
             f"class {class_id}: {label} area not given",
             *paths,
-            required=f">= {minimum:g}",
+            required=f">= {least}",
         )
-    area = round(sum(r.area_m2 or 0 for _, r in chosen), 2)
+    area = round(sum(areas), 2)
+    shown = f"{area:g}"
     if area < minimum:
         return unmet(
-            f"{name} {class_id} 的{label_zh}使用面积 {area:g} m²，小于 {minimum:g} m²",
-            f"class {class_id}: {label} area {area:g} m² is below {minimum:g} m²",
+            f"{name} {class_id} 的{label_zh}使用面积 {shown} m²，小于 {least} m²",
+            f"class {class_id}: {label} area {shown} m² is below {least} m²",
             *paths,
             measured=area,
-            required=f">= {minimum:g}",
+            required=f">= {least}",
         )
     return met(
-        f"{name} {class_id} 的{label_zh} {area:g} m²（≥ {minimum:g}）",
-        f"class {class_id}: {label} {area:g} m² (>= {minimum:g})",
+        f"{name} {class_id} 的{label_zh} {shown} m²（≥ {least}）",
+        f"class {class_id}: {label} {shown} m² (>= {least})",
         *paths,
         measured=area,
-        required=f">= {minimum:g}",
+        required=f">= {least}",
     )
 
 
@@ -772,6 +806,7 @@ def winter_sunlight(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     if not rooms:
         yield unknown("未提供生活用房", "no life rooms given", "$.rooms")
         return
+    least = f"{minimum:g}"
     for i, r in rooms:
         path = f"$.rooms[{i}].winter_sunlight_hours"
         if r.winter_sunlight_hours is None:
@@ -779,23 +814,25 @@ def winter_sunlight(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                 f"{r.id} 冬至日日照时数未知",
                 f"{r.id}: winter-solstice sunlight not given",
                 path,
-                required=f">= {minimum:g}",
+                required=f">= {least}",
             )
-        elif r.winter_sunlight_hours < minimum:
+            continue
+        hours = f"{r.winter_sunlight_hours:g}"
+        if r.winter_sunlight_hours < minimum:
             yield unmet(
-                f"{r.id} 冬至日满窗日照 {r.winter_sunlight_hours:g} 小时，少于 {minimum:g} 小时",
-                f"{r.id} gets {r.winter_sunlight_hours:g} h of winter-solstice sun, less than {minimum:g}",
+                f"{r.id} 冬至日满窗日照 {hours} 小时，少于 {least} 小时",
+                f"{r.id} gets {hours} h of winter-solstice sun, less than {least}",
                 path,
                 measured=r.winter_sunlight_hours,
-                required=f">= {minimum:g}",
+                required=f">= {least}",
             )
         else:
             yield met(
-                f"{r.id} 冬至日日照 {r.winter_sunlight_hours:g} 小时",
-                f"{r.id}: {r.winter_sunlight_hours:g} h",
+                f"{r.id} 冬至日日照 {hours} 小时",
+                f"{r.id}: {hours} h",
                 path,
                 measured=r.winter_sunlight_hours,
-                required=f">= {minimum:g}",
+                required=f">= {least}",
             )
 
 

@@ -6,12 +6,56 @@ registered by a stable name, so renumbering an article is a change to the catalo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from datetime import date
+from operator import attrgetter
+from typing import NamedTuple
 
 from ..record import Certificate, Document, Facility, StaffRole, TrainingKind
 from .base import Check, Context, Params, met, not_applicable, recent, unknown, unmet, valid_on
 from .setup import guard_on_duty
+
+
+class _DocumentChecks(NamedTuple):
+    """The checks of one document that are the same for every facility."""
+
+    not_stated: Check
+    missing: Check
+    no_reference_date: Check
+    no_validity: Check
+    held: Check
+
+
+@functools.lru_cache(maxsize=256)
+def _document_checks(path: str, what_zh: str, what_en: str) -> _DocumentChecks:
+    return _DocumentChecks(
+        unknown(
+            f"未说明是否持有{what_zh}",
+            f"not stated whether the {what_en} is held",
+            f"{path}.present",
+            required=True,
+        ),
+        unmet(
+            f"缺少{what_zh}；请办理并在备案材料中提交",
+            f"no {what_en}; obtain it and submit it with the filing",
+            f"{path}.present",
+            measured=False,
+            required=True,
+        ),
+        unknown(
+            "缺少参考日期，无法判断有效期",
+            "no reference date: validity cannot be judged",
+            f"{path}.valid_until",
+        ),
+        unknown(
+            f"{what_zh}未注明有效期",
+            f"the {what_en} has no validity date",
+            f"{path}.valid_until",
+            required="valid_until",
+        ),
+        met(f"持有{what_zh}", f"{what_en} held", f"{path}.present", measured=True),
+    )
 
 
 def _document(
@@ -23,28 +67,14 @@ def _document(
     *,
     needs_validity: bool = False,
 ) -> Check:
+    checks = _document_checks(path, what_zh, what_en)
     if doc is None or doc.present is None:
-        return unknown(
-            f"未说明是否持有{what_zh}",
-            f"not stated whether the {what_en} is held",
-            f"{path}.present",
-            required=True,
-        )
+        return checks.not_stated
     if not doc.present:
-        return unmet(
-            f"缺少{what_zh}；请办理并在备案材料中提交",
-            f"no {what_en}; obtain it and submit it with the filing",
-            f"{path}.present",
-            measured=False,
-            required=True,
-        )
+        return checks.missing
     if doc.valid_until is not None:
         if as_of is None:
-            return unknown(
-                "缺少参考日期，无法判断有效期",
-                "no reference date: validity cannot be judged",
-                f"{path}.valid_until",
-            )
+            return checks.no_reference_date
         if doc.valid_until < as_of:
             return unmet(
                 f"{what_zh}已于 {doc.valid_until} 过期；请换发",
@@ -54,13 +84,8 @@ def _document(
                 required=f">= {as_of.isoformat()}",
             )
     elif needs_validity:
-        return unknown(
-            f"{what_zh}未注明有效期",
-            f"the {what_en} has no validity date",
-            f"{path}.valid_until",
-            required="valid_until",
-        )
-    return met(f"持有{what_zh}", f"{what_en} held", f"{path}.present", measured=True)
+        return checks.no_validity
+    return checks.held
 
 
 def filing_documents(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -373,42 +398,66 @@ def entry_health(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         )
 
 
+class _System(NamedTuple):
+    """What ``practice`` says of one system whatever the facility: its paths and fixed checks."""
+
+    path: str
+    label_zh: str
+    label_en: str
+    not_stated: Check
+    not_in_place: Check
+    in_place: Check
+
+
+@functools.lru_cache(maxsize=256)
+def _system(key: str, label_zh: str) -> _System:
+    path = f"$.systems.{key}"
+    label_en = key.replace("_", " ")
+    return _System(
+        path,
+        label_zh,
+        label_en,
+        unknown(
+            f"未说明是否建立“{label_zh}”",
+            f"not stated whether '{label_en}' is in place",
+            f"{path}.in_place",
+            required=True,
+        ),
+        unmet(
+            f"未建立或未执行“{label_zh}”；请建立制度并留存记录",
+            f"'{label_en}' is not in place; set it up and keep records",
+            f"{path}.in_place",
+            measured=False,
+            required=True,
+        ),
+        met(f"已建立“{label_zh}”", f"'{label_en}' in place", f"{path}.in_place", measured=True),
+    )
+
+
 def practice(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """The named systems (``$.systems.*``) are in place, and recent where a recency is set."""
     max_days = p.get("max_age_days")
+    labels = p.get("labels_zh", {})
     for key in p["practices"]:
         item = getattr(f.systems, key, None) if f.systems else None
-        path = f"$.systems.{key}"
-        label_zh = str(p.get("labels_zh", {}).get(key, key))
-        label_en = key.replace("_", " ")
+        system = _system(key, str(labels.get(key, key)))  # the same checks for every facility
         if item is None or item.in_place is None:
-            yield unknown(
-                f"未说明是否建立“{label_zh}”",
-                f"not stated whether '{label_en}' is in place",
-                f"{path}.in_place",
-                required=True,
-            )
+            yield system.not_stated
             continue
         if not item.in_place:
-            yield unmet(
-                f"未建立或未执行“{label_zh}”；请建立制度并留存记录",
-                f"'{label_en}' is not in place; set it up and keep records",
-                f"{path}.in_place",
-                measured=False,
-                required=True,
-            )
+            yield system.not_in_place
             continue
         if max_days is not None:
             yield recent(
                 item.last_date,
                 ctx.as_of,
                 int(max_days),
-                f"{path}.last_date",
-                f"“{label_zh}”最近一次执行",
-                f"last '{label_en}'",
+                f"{system.path}.last_date",
+                f"“{system.label_zh}”最近一次执行",
+                f"last '{system.label_en}'",
             )
         else:
-            yield met(f"已建立“{label_zh}”", f"'{label_en}' in place", f"{path}.in_place", measured=True)
+            yield system.in_place
 
 
 ITEM_ZH = {
@@ -530,20 +579,29 @@ def meals_only(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         )
 
 
-def _meal_flag(meals: object, key: str, label_zh: str, *, served: bool) -> Check:
-    value = getattr(meals, key) if meals is not None else None
+@functools.lru_cache(maxsize=256)
+def _meal_checks(key: str, label_zh: str, served: bool) -> tuple[Check, Check, Check]:
+    """A meal flag's checks (not stated, not done, done): the same for every facility."""
     path = f"$.meals.{key}"
-    if value is None:
-        return unknown(f"未说明{label_zh}", f"{key} not stated", path, required=True)
-    if not value:
-        return unmet(
+    return (
+        unknown(f"未说明{label_zh}", f"{key} not stated", path, required=True),
+        unmet(
             f"{'提供餐食但' if served else ''}未做到：{label_zh}",
             f"{'meals served without' if served else 'not ensured:'} {key.replace('_', ' ')}",
             path,
             measured=False,
             required=True,
-        )
-    return met(f"{label_zh}：已做到", f"{key}: yes", path)
+        ),
+        met(f"{label_zh}：已做到", f"{key}: yes", path),
+    )
+
+
+def _meal_flag(meals: object, key: str, label_zh: str, *, served: bool) -> Check:
+    value = getattr(meals, key) if meals is not None else None
+    not_stated, not_done, done = _meal_checks(key, label_zh, served)
+    if value is None:
+        return not_stated
+    return done if value else not_done
 
 
 def outdoor_time(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -676,9 +734,10 @@ def staff_health_checks(f: Facility, p: Params, ctx: Context) -> Iterator[Check]
                 f"{base}.pre_employment_date",
             )
         else:
+            checked = hc.pre_employment_date.isoformat()  # as str(date) in the f-string
             yield met(
-                f"{s.id} 上岗前体检 {hc.pre_employment_date}",
-                f"{s.id}: pre-employment check {hc.pre_employment_date}",
+                f"{s.id} 上岗前体检 {checked}",
+                f"{s.id}: pre-employment check {checked}",
                 f"{base}.pre_employment_date",
             )
         last = None if hc is None else (hc.last_annual_date or hc.pre_employment_date)
@@ -879,6 +938,10 @@ def video_monitoring(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         )
 
 
+_SAFETY_TRAININGS = frozenset({TrainingKind.safety, TrainingKind.first_aid})
+_kind_of = attrgetter("kind")
+
+
 def safety_training(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Every staff member trained in safety before starting; regular training within the interval."""
     if not f.staff:
@@ -890,7 +953,7 @@ def safety_training(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
                 yield unknown(
                     f"{s.id} 培训记录未提供", f"{s.id}: trainings not given", path, required="safety"
                 )
-            elif any(t.kind in (TrainingKind.safety, TrainingKind.first_aid) for t in s.trainings):
+            elif not _SAFETY_TRAININGS.isdisjoint(map(_kind_of, s.trainings)):
                 yield met(f"{s.id} 已接受安全与应急培训", f"{s.id} trained in safety", path)
             else:
                 yield unmet(

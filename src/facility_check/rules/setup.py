@@ -6,13 +6,28 @@ says why, with the legal wording, parameters and their sources.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from datetime import date, timedelta
+from operator import attrgetter
 
 from ..problems import Text
 from ..record import Attestation, ClassType, Education, Facility, StaffRole, Tenure, TrainingKind
-from .base import Check, Context, Params, Status, anniversary, met, not_applicable, unknown, unmet, valid_on
+from ..validate import LIFE_ROOM_TYPES
+from .base import (
+    Check,
+    Context,
+    Params,
+    Status,
+    anniversary,
+    met,
+    not_applicable,
+    recent,
+    unknown,
+    unmet,
+    valid_on,
+)
 
 CLASS_ZH = {
     ClassType.infant: "乳儿班",
@@ -103,18 +118,28 @@ def premises_tenure(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     )
 
 
+@functools.lru_cache(maxsize=1024)
+def _conforms(status: Status, code: str, what_zh: str, what_en: str) -> Check:
+    """The check of a related rule that is met (or not applicable): the same for every facility."""
+    return Check(status, Text(f"{what_zh}符合 {code}", f"{what_en} conforms to {code}"), (), None, code)
+
+
 def _related(ctx: Context, codes: list[str], what_zh: str, what_en: str) -> Iterator[Check]:
     """The article is carried out only when the rules it points to are."""
     for code in codes:
         status = ctx.related.get(code)
+        if status is None:
+            yield unknown(f"{code} 未评估", f"{code} was not evaluated", required=code)
+            continue
+        if status != Status.unmet and status != Status.unknown:  # no evidence is quoted
+            yield _conforms(status, code, what_zh, what_en)
+            continue
         evidence = ctx.related_evidence.get(code, ())
         paths = tuple(sorted({path for c in evidence if c.status == status for path in c.paths}))
         why = [c.message for c in evidence if c.status == status]
         why_zh = "：" + "；".join(m.zh for m in why) if why else ""
         why_en = ": " + "; ".join(m.en for m in why) if why else ""
-        if status is None:
-            yield unknown(f"{code} 未评估", f"{code} was not evaluated", required=code)
-        elif status == Status.unmet:
+        if status == Status.unmet:
             yield unmet(
                 f"{what_zh}不符合 {code}{why_zh}",
                 f"{what_en} does not conform to {code}{why_en}",
@@ -122,16 +147,12 @@ def _related(ctx: Context, codes: list[str], what_zh: str, what_en: str) -> Iter
                 measured=str(status),
                 required=code,
             )
-        elif status == Status.unknown:
+        else:
             yield unknown(
                 f"{what_zh}是否符合 {code} 无法判断（缺少事实）{why_zh}",
                 f"whether {what_en} conforms to {code} cannot be told (facts missing){why_en}",
                 *paths,
                 required=code,
-            )
-        else:
-            yield Check(
-                status, Text(f"{what_zh}符合 {code}", f"{what_en} conforms to {code}"), (), None, code
             )
 
 
@@ -209,8 +230,6 @@ def life_rooms(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     elif f.rooms is None:
         yield unknown("未提供房间信息（rooms）", "no rooms given", "$.rooms")
     else:
-        from ..validate import LIFE_ROOM_TYPES
-
         for index, cls in enumerate(f.classes):
             if cls.type == ClassType.kindergarten:
                 continue
@@ -233,8 +252,6 @@ def life_rooms(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
 
 def materials_and_maintenance(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
     """Materials/indoor-air test passed; facilities inspected and maintained within the interval."""
-    from .base import recent
-
     test = f.premises.materials_test if f.premises else None
     if test is None or test.passed is None:
         yield unknown(
@@ -330,13 +347,22 @@ def safety_installations(f: Facility, p: Params, ctx: Context) -> Iterator[Check
     for key in [str(k) for k in p["equipment"]]:
         zh, en = labels.get(key, (key, key.replace("_", " ")))
         value = getattr(s, key, None) if s else None
-        path = f"$.safety.{key}"
+        not_stated, present, absent = _equipment_checks(key, zh, en)
         if value is None:
-            yield unknown(f"未说明是否配备{zh}", f"not stated whether there is {en}", path)
-        elif value:
-            yield met(f"已配备{zh}", f"{en} present", path)
+            yield not_stated
         else:
-            yield unmet(f"未配备{zh}", f"no {en}", path, measured=False, required=True)
+            yield present if value else absent
+
+
+@functools.lru_cache(maxsize=256)
+def _equipment_checks(key: str, zh: str, en: str) -> tuple[Check, Check, Check]:
+    """An equipment item's checks (not stated, present, absent): the same for every facility."""
+    path = f"$.safety.{key}"
+    return (
+        unknown(f"未说明是否配备{zh}", f"not stated whether there is {en}", path),
+        met(f"已配备{zh}", f"{en} present", path),
+        unmet(f"未配备{zh}", f"no {en}", path, measured=False, required=True),
+    )
 
 
 def _functions_staffed(f: Facility, functions: dict[str, str]) -> Iterator[Check]:
@@ -345,9 +371,9 @@ def _functions_staffed(f: Facility, functions: dict[str, str]) -> Iterator[Check
     The security function has the scope of art. 21 (independently set-up facilities only), so the
     articles never disagree about the same guard.
     """
-    staff = f.staff or []
+    roles = [str(s.role) for s in f.staff or []]
     for role, label in functions.items():
-        holders = [i for i, s in enumerate(staff) if str(s.role) == role]
+        holders = [i for i, r in enumerate(roles) if r == role]
         if role == StaffRole.security and f.operator_type != "independent":
             if f.operator_type is None:
                 yield unknown(
@@ -380,7 +406,10 @@ def _functions_staffed(f: Facility, functions: dict[str, str]) -> Iterator[Check
 
 
 def _has_training(trainings: object, kind: TrainingKind) -> bool:
-    return any(t.kind == kind for t in (trainings or []))  # type: ignore[attr-defined]
+    return kind in map(_kind_of, trainings or [])  # type: ignore[call-overload]
+
+
+_kind_of = attrgetter("kind")
 
 
 def staff_qualifications(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -464,21 +493,22 @@ def staff_qualifications(f: Facility, p: Params, ctx: Context) -> Iterator[Check
                     f"carer {s.id} experienced",
                     f"{base}.infant_care_experience",
                 )
+            trainings, who_zh, who_en = f"{base}.trainings", f"保育人员 {s.id}", f"carer {s.id}"
             yield _training_check(
                 s.trainings,
                 TrainingKind.infant_care,
-                f"{base}.trainings",
-                f"保育人员 {s.id}",
-                f"carer {s.id}",
+                trainings,
+                who_zh,
+                who_en,
                 "婴幼儿保育培训",
                 "infant-care training",
             )
             yield _training_check(
                 s.trainings,
                 TrainingKind.mental_health,
-                f"{base}.trainings",
-                f"保育人员 {s.id}",
-                f"carer {s.id}",
+                trainings,
+                who_zh,
+                who_en,
                 "心理健康知识培训",
                 "mental-health training",
             )
