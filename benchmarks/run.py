@@ -194,13 +194,15 @@ def stages(facilities: Path, hazards: Path, prepared: Path) -> dict[str, dict[st
 
     out: dict[str, dict[str, float]] = {}
     cat = _timed(out, "catalogue", load)
+    # first, as `district` loads it: in a process already holding 10,000 records and a GeoJSON
+    # layer, Arrow's first read measured 1–3 s more (allocator and page faults, not the loader)
+    layers = _timed(out, "hazards: prepared layer", lambda: load_layers([str(prepared)]))
     records = _timed(
         out, "load + validate", lambda: list(validate_items(iter_sources([str(facilities)]), TODAY))
     )
     usable = [v.facility for v in records if v.facility is not None]
     plan = _plan(cat)
     _timed(out, "hazards: GeoJSON Lines layer", lambda: load_layers([str(hazards)]))
-    layers = _timed(out, "hazards: prepared layer", lambda: load_layers([str(prepared)]))
     index = _timed(out, "siting: index", lambda: SitingIndex(layers, cat))
     sitings = _timed(out, "siting: measure", lambda: index.evaluate_many(usable, only_failed=True))
     out["siting (index + measure)"] = {
