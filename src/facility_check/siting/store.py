@@ -114,14 +114,12 @@ class WkbStore:
     starts: list[int] = field(default_factory=list)  # number of the first geometry of each chunk
     offsets: list[np.ndarray] = field(default_factory=list)  # per chunk: n + 1 byte offsets
     data: list[np.ndarray] = field(default_factory=list)  # per chunk: the bytes (uint8)
-    count: int = 0
 
     def add(self, start: int, offsets: np.ndarray, data: np.ndarray) -> None:
         """Append a chunk holding geometries ``start .. start + len(offsets) - 2``."""
         self.starts.append(start)
         self.offsets.append(offsets)
         self.data.append(data)
-        self.count += len(offsets) - 1
 
     def covers(self, n: int) -> bool:
         """Whether the chunks hold geometries ``0 .. n - 1``, each once, in order."""
