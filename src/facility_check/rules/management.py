@@ -17,47 +17,6 @@ from .base import Check, Context, Params, met, not_applicable, recent, unknown, 
 from .setup import guard_on_duty
 
 
-class _DocumentChecks(NamedTuple):
-    """The checks of one document that are the same for every facility."""
-
-    not_stated: Check
-    missing: Check
-    no_reference_date: Check
-    no_validity: Check
-    held: Check
-
-
-@functools.lru_cache(maxsize=256)
-def _document_checks(path: str, what_zh: str, what_en: str) -> _DocumentChecks:
-    return _DocumentChecks(
-        unknown(
-            f"未说明是否持有{what_zh}",
-            f"not stated whether the {what_en} is held",
-            f"{path}.present",
-            required=True,
-        ),
-        unmet(
-            f"缺少{what_zh}；请办理并在备案材料中提交",
-            f"no {what_en}; obtain it and submit it with the filing",
-            f"{path}.present",
-            measured=False,
-            required=True,
-        ),
-        unknown(
-            "缺少参考日期，无法判断有效期",
-            "no reference date: validity cannot be judged",
-            f"{path}.valid_until",
-        ),
-        unknown(
-            f"{what_zh}未注明有效期",
-            f"the {what_en} has no validity date",
-            f"{path}.valid_until",
-            required="valid_until",
-        ),
-        met(f"持有{what_zh}", f"{what_en} held", f"{path}.present", measured=True),
-    )
-
-
 def _document(
     doc: Document | None,
     path: str,
@@ -67,14 +26,28 @@ def _document(
     *,
     needs_validity: bool = False,
 ) -> Check:
-    checks = _document_checks(path, what_zh, what_en)
     if doc is None or doc.present is None:
-        return checks.not_stated
+        return unknown(
+            f"未说明是否持有{what_zh}",
+            f"not stated whether the {what_en} is held",
+            f"{path}.present",
+            required=True,
+        )
     if not doc.present:
-        return checks.missing
+        return unmet(
+            f"缺少{what_zh}；请办理并在备案材料中提交",
+            f"no {what_en}; obtain it and submit it with the filing",
+            f"{path}.present",
+            measured=False,
+            required=True,
+        )
     if doc.valid_until is not None:
         if as_of is None:
-            return checks.no_reference_date
+            return unknown(
+                "缺少参考日期，无法判断有效期",
+                "no reference date: validity cannot be judged",
+                f"{path}.valid_until",
+            )
         if doc.valid_until < as_of:
             return unmet(
                 f"{what_zh}已于 {doc.valid_until} 过期；请换发",
@@ -84,8 +57,13 @@ def _document(
                 required=f">= {as_of.isoformat()}",
             )
     elif needs_validity:
-        return checks.no_validity
-    return checks.held
+        return unknown(
+            f"{what_zh}未注明有效期",
+            f"the {what_en} has no validity date",
+            f"{path}.valid_until",
+            required="valid_until",
+        )
+    return met(f"持有{what_zh}", f"{what_en} held", f"{path}.present", measured=True)
 
 
 def filing_documents(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
@@ -579,29 +557,20 @@ def meals_only(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:
         )
 
 
-@functools.lru_cache(maxsize=256)
-def _meal_checks(key: str, label_zh: str, served: bool) -> tuple[Check, Check, Check]:
-    """A meal flag's checks (not stated, not done, done): the same for every facility."""
+def _meal_flag(meals: object, key: str, label_zh: str, *, served: bool) -> Check:
+    value = getattr(meals, key) if meals is not None else None
     path = f"$.meals.{key}"
-    return (
-        unknown(f"未说明{label_zh}", f"{key} not stated", path, required=True),
-        unmet(
+    if value is None:
+        return unknown(f"未说明{label_zh}", f"{key} not stated", path, required=True)
+    if not value:
+        return unmet(
             f"{'提供餐食但' if served else ''}未做到：{label_zh}",
             f"{'meals served without' if served else 'not ensured:'} {key.replace('_', ' ')}",
             path,
             measured=False,
             required=True,
-        ),
-        met(f"{label_zh}：已做到", f"{key}: yes", path),
-    )
-
-
-def _meal_flag(meals: object, key: str, label_zh: str, *, served: bool) -> Check:
-    value = getattr(meals, key) if meals is not None else None
-    not_stated, not_done, done = _meal_checks(key, label_zh, served)
-    if value is None:
-        return not_stated
-    return done if value else not_done
+        )
+    return met(f"{label_zh}：已做到", f"{key}: yes", path)
 
 
 def outdoor_time(f: Facility, p: Params, ctx: Context) -> Iterator[Check]:

@@ -347,22 +347,13 @@ def safety_installations(f: Facility, p: Params, ctx: Context) -> Iterator[Check
     for key in [str(k) for k in p["equipment"]]:
         zh, en = labels.get(key, (key, key.replace("_", " ")))
         value = getattr(s, key, None) if s else None
-        not_stated, present, absent = _equipment_checks(key, zh, en)
+        path = f"$.safety.{key}"
         if value is None:
-            yield not_stated
+            yield unknown(f"未说明是否配备{zh}", f"not stated whether there is {en}", path)
+        elif value:
+            yield met(f"已配备{zh}", f"{en} present", path)
         else:
-            yield present if value else absent
-
-
-@functools.lru_cache(maxsize=256)
-def _equipment_checks(key: str, zh: str, en: str) -> tuple[Check, Check, Check]:
-    """An equipment item's checks (not stated, present, absent): the same for every facility."""
-    path = f"$.safety.{key}"
-    return (
-        unknown(f"未说明是否配备{zh}", f"not stated whether there is {en}", path),
-        met(f"已配备{zh}", f"{en} present", path),
-        unmet(f"未配备{zh}", f"no {en}", path, measured=False, required=True),
-    )
+            yield unmet(f"未配备{zh}", f"no {en}", path, measured=False, required=True)
 
 
 def _functions_staffed(f: Facility, functions: dict[str, str]) -> Iterator[Check]:
