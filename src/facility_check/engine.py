@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 from .catalogue import Article, Catalogue
@@ -15,7 +14,7 @@ from .problems import Problem, Text
 from .record import Facility
 from .report import ArticleResult, DesignResult, FacilityReport, SitingResult, StandardScore
 from .rules import REGISTRY
-from .rules.base import Check, Context, Predicate, Status, aggregate
+from .rules.base import Check, Context, Predicate, Status, aggregate, status_of
 from .scoring import facility_score
 
 SCORED_STANDARDS = ("setup", "management")
@@ -281,7 +280,7 @@ def evaluate_compact(
     unknown: tuple[list[tuple[int, str]], ...] = ([], [])
     for code, predicate, params, slot, keep_missing, rank in plan.tallied:
         checks = tuple(predicate(facility, params, ctx))
-        statuses = list(map(_status_of, checks))  # as ``aggregate``: only unmet and unknown enter a row
+        statuses = list(map(status_of, checks))  # as ``aggregate``: only unmet and unknown enter a row
         if _UNMET in statuses:
             if slot >= 0:
                 deductions[slot] += 1
@@ -303,9 +302,6 @@ def evaluate_compact(
         tuple(failures),
         tuple(sorted(design_missing)),
     )
-
-
-_status_of = itemgetter(0)  # Check.status
 
 
 @functools.lru_cache(maxsize=256)

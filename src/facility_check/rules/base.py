@@ -92,7 +92,7 @@ def not_applicable(zh: str, en: str, *paths: str) -> Check:
 
 def aggregate(checks: tuple[Check, ...]) -> Status:
     """Article status from its checks: one failed sub-requirement makes the article unmet."""
-    statuses = list(map(_status_of, checks))  # runs once per article per facility: in C
+    statuses = list(map(status_of, checks))  # runs once per article per facility: in C
     if _UNMET in statuses:
         return _UNMET
     if _UNKNOWN in statuses:
@@ -102,7 +102,7 @@ def aggregate(checks: tuple[Check, ...]) -> Status:
     return _MET
 
 
-_status_of = itemgetter(0)  # Check.status
+status_of = itemgetter(0)  # a check's status (Check.status), for map() in C
 
 
 def age_days(when: date, as_of: date) -> int:
@@ -163,7 +163,7 @@ def recent(
             path,
             required=f"<= {max_days} days before {as_of.isoformat()}",
         )
-    if days <= max_days or within_period(when, as_of, max_days):  # the plain period first
+    if within_period(when, as_of, max_days):
         return met(
             f"{what_zh}：{iso}（{days} 天前）",
             f"{what_en}: {iso} ({days} days ago)",
