@@ -238,26 +238,17 @@ def _strings(column: Any) -> Strings | None:
     pa, _ = _pyarrow()
     if column.null_count or not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         return None
-    n = len(column)
-    _, offsets_buffer, data_buffer = column.buffers()
-    width = np.int32 if pa.types.is_string(column.type) else np.int64
-    offsets = np.frombuffer(offsets_buffer, dtype=width)[column.offset : column.offset + n + 1].astype(
-        np.int64
-    )
-    data = (
-        np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]].copy()
-        if data_buffer is not None
-        else np.empty(0, dtype=np.uint8)
-    )
-    return Strings(data, offsets - offsets[0])
+    offsets, data = _binary_buffers(column)
+    return Strings(data.copy(), offsets.astype(np.int64))
 
 
 def _binary_buffers(chunk: Any) -> tuple[np.ndarray, np.ndarray]:
-    """An Arrow binary chunk's offsets (n + 1, from 0) and bytes, as numpy views of its buffers:
-    kept for ``WkbStore`` without a copy (the table is freed, the buffers stay)."""
+    """An Arrow binary or string chunk's offsets (n + 1, from 0) and bytes, as numpy views of its
+    buffers (``WkbStore`` keeps them without a copy: the table is freed, the buffers stay)."""
     pa, _ = _pyarrow()
     _, offsets_buffer, data_buffer = chunk.buffers()
-    width = np.int64 if pa.types.is_large_binary(chunk.type) else np.int32
+    large = pa.types.is_large_binary(chunk.type) or pa.types.is_large_string(chunk.type)
+    width = np.int64 if large else np.int32
     offsets = np.frombuffer(offsets_buffer, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
     data = (
         np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
