@@ -188,9 +188,9 @@ def dump_json(value: Any) -> str:
 
     Written by orjson (a district of 10,000 facilities: 0.05 instead of 1.5 CPU-s), in the
     layout the standard library writes with ``indent=2``; the one difference is the notation of
-    floats below 1e-4 (``0.00001``, not ``1e-05``), the same numbers. What orjson does not write
-    (string-keyed dicts, lists, str, int within 64 bits, float, bool, None) falls back to the
-    standard library.
+    floats below 1e-4 (``0.00001``, not ``1e-05``), the same numbers. A value orjson does not
+    write (anything beyond string-keyed dicts, lists, str, int within 64 bits, float, bool and
+    None) falls back to the standard library.
     """
     try:
         return orjson.dumps(value, option=_ORJSON_OPTIONS).decode() + "\n"
