@@ -558,20 +558,25 @@ def plan_units(names: list[str], chunk_bytes: int = 4 * 1024 * 1024) -> list[Uni
     return units
 
 
-def _jsonl_ranges(path: Path, chunk_bytes: int) -> list[Unit]:
+def _jsonl_ranges(
+    path: Path, chunk_bytes: int, start: int = 0, end: int | None = None, line: int = 1
+) -> list[Unit]:
+    """Line-aligned ranges of about ``chunk_bytes`` each (at least one line), covering the file
+    or its range ``start``..``end`` (which begins and ends on a line)."""
     units: list[Unit] = []
-    start, line = 0, 1
     with path.open("rb") as stream:
-        while True:
+        while end is None or start < end:
             stream.seek(start)
-            block = stream.read(chunk_bytes)
+            block = stream.read(chunk_bytes if end is None else min(chunk_bytes, end - start))
             if not block:
                 break
-            rest = stream.readline()  # finish the line the block ends in
-            end = start + len(block) + len(rest)
-            units.append(Unit(str(path), start, end, line, end - start))
+            # finish the line the block ends in, if it ends inside one (the range's end is a line's end)
+            inside = not block.endswith(b"\n") and (end is None or start + len(block) < end)
+            rest = stream.readline() if inside else b""
+            stop = start + len(block) + len(rest)
+            units.append(Unit(str(path), start, stop, line, stop - start))
             line += (block + rest).count(b"\n")
-            start = end
+            start = stop
     return units
 
 
@@ -580,19 +585,8 @@ def split_unit(unit: Unit, parts: int) -> list[Unit]:
     order (line numbers kept); any other unit is returned whole."""
     if unit.end is None or unit.problem is not None or parts < 2:
         return [unit]
-    with Path(unit.name).open("rb") as stream:
-        stream.seek(unit.start)
-        data = stream.read(unit.end - unit.start)
-    out: list[Unit] = []
-    at, line = 0, unit.first_line
-    target = max(1, len(data) // parts)
-    while at < len(data):
-        newline = data.find(b"\n", min(at + target, len(data)) - 1)
-        end = len(data) if newline < 0 or len(out) == parts - 1 else newline + 1
-        out.append(Unit(unit.name, unit.start + at, unit.start + end, line, end - at))
-        line += data.count(b"\n", at, end)
-        at = end
-    return out or [unit]
+    size = -(-(unit.end - unit.start) // parts)  # rounded up: at most ``parts`` ranges
+    return _jsonl_ranges(Path(unit.name), max(1, size), unit.start, unit.end, unit.first_line) or [unit]
 
 
 def iter_unit(unit: Unit, stdin: BinaryIO | None = None) -> Iterator[LoadItem]:
