@@ -125,13 +125,53 @@ class HazardLayers:
     layer: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int16))
     property_set: np.ndarray = field(default_factory=_no_property_sets)  # int32, -1: no properties
     property_sets: list[dict[str, Any]] = field(default_factory=list)
-    geometries: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
-    # the WKB the geometries of prepared layers were parsed from (see ``store.WkbStore``)
+    # each hazard's envelope (west, south, east, north; WGS-84 degrees), one array per side: what
+    # the index is built from (``index``), so that a prepared layer's geometries need not be parsed
+    bounds: tuple[np.ndarray, ...] = field(default_factory=lambda: tuple(np.empty(0) for _ in range(4)))
+    # a prepared layer's geometries as the WKB it was read from (see ``store.WkbStore``): parsed
+    # only when asked for (``take``, ``geometries``)
     wkb: WkbStore = field(default_factory=WkbStore)
     kind_list: tuple[str, ...] = ()
+    # the geometries that exist as objects (a GeoJSON layer's), by the number of their first hazard
+    _parts: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    _all: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def add_geometries(self, start: int, geoms: np.ndarray) -> None:
+        """Hazards ``start`` … as geometry objects (their envelopes: ``add_bounds``)."""
+        self._parts.append((start, geoms))
+        self._all = None
+
+    def add_bounds(self, west: np.ndarray, south: np.ndarray, east: np.ndarray, north: np.ndarray) -> None:
+        self.bounds = tuple(
+            np.concatenate([mine, np.asarray(theirs, dtype=np.float64)])
+            for mine, theirs in zip(self.bounds, (west, south, east, north), strict=True)
+        )
+
+    @property
+    def geometries(self) -> np.ndarray:
+        """Every hazard's WGS-84 geometry, in hazard order (a prepared layer's WKB parsed on the
+        first call: commands that only measure use ``take``)."""
+        if self._all is None or len(self._all) != len(self):
+            out = np.empty(len(self), dtype=object)
+            for start, geoms in self._parts:
+                out[start : start + len(geoms)] = geoms
+            for start, offsets in zip(self.wkb.starts, self.wkb.offsets, strict=True):
+                out[start : start + len(offsets) - 1] = self.wkb.take(
+                    np.arange(start, start + len(offsets) - 1)
+                )
+            self._all = out
+        return self._all
+
+    def take(self, numbers: np.ndarray) -> np.ndarray:
+        """The geometries of hazards ``numbers``: parsed anew from a prepared layer's WKB (only
+        these), else the objects themselves."""
+        if self._all is None and self.wkb.covers(len(self)):
+            return self.wkb.take(numbers)
+        taken: np.ndarray = self.geometries[numbers]
+        return taken
 
     def hazard(self, i: int) -> Hazard:
         return self.hazards_at(np.array([i], dtype=np.int64))[0]
@@ -662,11 +702,13 @@ def _build(col: _Columns, system: str, source: str, layers: HazardLayers) -> Non
                 )
             )
     kept = np.flatnonzero(keep)
-    _warn_outside_china(col, geoms, kept, source, layers)
+    bounds = shapely.bounds(geoms[kept]).reshape(-1, 4)
+    _warn_outside_china(col, bounds, kept, source, layers)
+    layers.add_geometries(len(layers), geoms[kept])
+    layers.add_bounds(*bounds.T)
     layers.ids = layers.ids.concat(Strings.of([col.ids[k] for k in kept.tolist()]))
     layers.kinds = np.concatenate([layers.kinds, np.frombuffer(col.kinds, dtype=np.int8)[kept]])
     layers.layer = np.concatenate([layers.layer, np.full(len(kept), col.layer, dtype=np.int16)])
-    layers.geometries = np.concatenate([layers.geometries, geoms[kept]])
     property_set = np.full(n, -1, dtype=np.int32)
     # equal property sets (a voltage, a pressure class) are kept once, as a prepared layer keeps them
     known: dict[bytes, int] = {}
@@ -688,12 +730,13 @@ def _build(col: _Columns, system: str, source: str, layers: HazardLayers) -> Non
 
 
 def _warn_outside_china(
-    col: _Columns, geoms: np.ndarray, kept: np.ndarray, source: str, layers: HazardLayers
+    col: _Columns, bounds: np.ndarray, kept: np.ndarray, source: str, layers: HazardLayers
 ) -> None:
-    """One warning per layer for usable features wholly outside China (often [lat, lon] positions)."""
+    """One warning per layer for usable features wholly outside China (often [lat, lon] positions);
+    ``bounds``: the envelopes of the features ``kept``."""
     if not len(kept):
         return
-    outside, swapped = bounds_outside_china(shapely.bounds(geoms[kept]))
+    outside, swapped = bounds_outside_china(bounds)
     if not outside.any():
         return
     first = int(np.flatnonzero(outside)[0])

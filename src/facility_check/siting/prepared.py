@@ -143,6 +143,9 @@ _CRS84 = {
 }
 
 
+_BBOX = ("xmin", "ymin", "xmax", "ymax")
+
+
 def write_prepared(layers: HazardLayers, sources: list[str], out: Path) -> None:
     """Write ``layers`` (loaded from ``sources``) as a prepared layer at ``out``."""
     pa, pq = _pyarrow()
@@ -160,6 +163,8 @@ def write_prepared(layers: HazardLayers, sources: list[str], out: Path) -> None:
                 "geometry_types": [_GEOMETRY_NAMES[t] for t in type_ids],
                 "crs": _CRS84,
                 "edges": "spherical",
+                # GeoParquet 1.1's bounding-box covering: the index is built from it (no parsing)
+                "covering": {"bbox": {side: ["bbox", side] for side in _BBOX}},
             }
         },
     }
@@ -179,6 +184,9 @@ def write_prepared(layers: HazardLayers, sources: list[str], out: Path) -> None:
             # dictionary-encoded: most features share a few property sets (a voltage, a pressure class)
             "properties": pa.array(props, type=pa.string()).dictionary_encode(),
             "geometry": pa.array(shapely.to_wkb(layers.geometries).tolist(), type=pa.binary()),
+            "bbox": pa.StructArray.from_arrays(
+                [pa.array(side, type=pa.float64()) for side in layers.bounds], names=list(_BBOX)
+            ),
         }
     )
     table = table.replace_schema_metadata(
@@ -314,15 +322,19 @@ def load_prepared(path: str, layers: HazardLayers) -> None:
     if ids is None:
         raise _refuse(source, "预处理图层的 id 列无效", "the prepared layer's id column is invalid", "$.id")
     layer = table.column("layer").to_numpy().astype(np.int16) + np.int16(layer_offset)
-    # chunk by chunk (row groups): the WKB of a million features never exists as Python bytes at once
-    geometries = np.empty(n, dtype=object)
+    # the geometries stay WKB, parsed when measured (``HazardLayers.take``); the index reads the
+    # envelopes (GeoParquet's bbox covering, or, in a file written without it, the parsed WKB)
     at = 0
     start = len(layers)
     for chunk in table.column("geometry").chunks:
-        geometries[at : at + len(chunk)] = shapely.from_wkb(chunk.to_numpy(zero_copy_only=False))
         wkb_offsets, wkb_data = _binary_buffers(chunk)
         layers.wkb.add(start + at, wkb_offsets, wkb_data)
         at += len(chunk)
+    if "bbox" in table.column_names:
+        bbox = table.column("bbox").combine_chunks()
+        layers.add_bounds(*(bbox.field(side).to_numpy(zero_copy_only=False) for side in _BBOX))
+    else:
+        layers.add_bounds(*shapely.bounds(layers.wkb.take(np.arange(start, start + n))).reshape(-1, 4).T)
     props_col = table.column("properties").combine_chunks()
     property_set = np.full(n, -1, dtype=np.int32)
     if props_col.null_count < n:
@@ -341,9 +353,6 @@ def load_prepared(path: str, layers: HazardLayers) -> None:
     layers.ids = layers.ids.concat(ids)
     layers.kinds = np.concatenate([layers.kinds, kinds])
     layers.layer = np.concatenate([layers.layer, layer])
-    layers.geometries = (
-        np.concatenate([layers.geometries, geometries]) if len(layers.geometries) else geometries
-    )
     del table, kind_col, props_col, pf
     # Arrow's allocator keeps freed buffers for reuse (~130 MB for 1M features): give them back
     # before the index is built and workers fork
