@@ -170,3 +170,48 @@ def test_the_mean_is_exact_for_many_scores() -> None:
     assert mean(scores) == sum((Fraction(s) for s in scores), Fraction(0)) / len(scores)
     assert mean([Decimal("4.9"), Decimal("4.8"), Decimal("5")]) == Fraction(147, 30)
     assert mean([]) is None
+
+
+@pytest.mark.parametrize(("seed", "lat"), [(11, LAT), (12, 52.9), (13, 18.3)])
+def test_pairs_left_unmeasured_could_not_have_been_within_reach(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, lat: float
+) -> None:
+    """The envelope bound (``_may_reach``) only spares measurements: every result is the one
+    measuring every candidate gives, in the north and the south of China, for points and sites,
+    with record distances from 40 m to 3 km."""
+    shift = lat - LAT
+    layer = json.loads(Path(_random_layer(tmp_path, 900, seed)).read_text(encoding="utf-8"))
+    for feature in layer["features"]:
+        g = shapely.affinity.translate(shapely.geometry.shape(feature["geometry"]), yoff=shift)
+        feature["geometry"] = shapely.geometry.mapping(g)
+    path = tmp_path / "shifted.geojson"
+    path.write_text(json.dumps(layer), encoding="utf-8")
+    rng = np.random.default_rng(seed)
+    facilities = []
+    for i in range(150):
+        record = base_record()
+        record["facility_id"] = f"F{i}"
+        lon, la = LON + rng.uniform(-0.05, 0.05), lat + rng.uniform(-0.05, 0.05)
+        if i % 3:
+            record["location"] = {"crs": "WGS84", "longitude": lon, "latitude": la}
+        else:
+            ring = [[lon, la], [lon + 0.002, la], [lon + 0.002, la + 0.0015], [lon, la + 0.0015], [lon, la]]
+            record["location"] = {"crs": "WGS84", "site_boundary": {"type": "Polygon", "coordinates": [ring]}}
+        facilities.append(Facility.model_validate(record))
+    index = SitingIndex(load_layers([str(path)]), load(None))
+    spared = []
+    original = SitingIndex._may_reach
+
+    def counted(self: SitingIndex, *args: Any) -> np.ndarray:
+        near: np.ndarray = original(self, *args)
+        spared.append(int((~near).sum()))
+        return near
+
+    monkeypatch.setattr(SitingIndex, "_may_reach", counted)
+    bounded = index.evaluate_many(facilities)
+    monkeypatch.setattr(
+        SitingIndex, "_may_reach", lambda self, geoms, f, h, reach: np.ones(len(f), dtype=bool)
+    )
+    assert bounded == index.evaluate_many(facilities)
+    assert sum(spared) > 100  # the bound did spare measurements
+    assert sum(len(r.findings) for r in bounded) > 100
