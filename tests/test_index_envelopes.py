@@ -73,8 +73,9 @@ def _facility_boxes(rng: np.random.Generator, n: int) -> np.ndarray:
 def test_the_clustered_index_finds_exactly_what_a_tree_over_the_hazards_finds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
-    """Every band's candidates are the pairs a shapely STRtree over the hazards' own geometries
-    returns for the same query boxes: no pair lost at a cluster's edge, none added."""
+    """Every band's candidates are the pairs a shapely STRtree over the hazards' envelopes (widened
+    by their segments' bow) returns for the same query boxes: no pair lost at a cluster's edge,
+    none added; and they include every pair a tree over the geometries themselves returns."""
     monkeypatch.setattr(index_module, "CLUSTER", 5)  # many clusters, even for a small layer
     layers = load_layers([_random_layer(tmp_path, 600, seed)])
     index = SitingIndex(layers, load(None))
@@ -84,17 +85,23 @@ def test_the_clustered_index_finds_exactly_what_a_tree_over_the_hazards_finds(
     assert np.all(np.diff(found_f) >= 0)  # by facility
     xmin, ymin, xmax, ymax = shapely.bounds(geoms).T
     metres_per_degree = 111_000.0 * np.cos(np.radians(float(np.max(np.abs(ymax))) + 0.5))
-    expected = set()
+    expected, unwidened = set(), set()
+    west, south, east, north = layers.bounds
+    bow = index_module.bow_deg(east - west)
+    envelopes = shapely.box(west, south - bow, east, north + bow)
+    assert bow.max() > 0
     for band in index.bands:
         members = np.sort(band.order)
-        tree = STRtree(layers.geometries[members])
         deg = band.reach / metres_per_degree * 1.01 + 1e-6
-        q, h = tree.query(shapely.box(xmin - deg, ymin - deg, xmax + deg, ymax + deg))
+        boxes = shapely.box(xmin - deg, ymin - deg, xmax + deg, ymax + deg)
+        q, h = STRtree(envelopes[members]).query(boxes)
         expected |= set(zip(q.tolist(), members[h].tolist(), strict=True))
+        q, h = STRtree(layers.geometries[members]).query(boxes)
+        unwidened |= set(zip(q.tolist(), members[h].tolist(), strict=True))
     got = list(zip(found_f.tolist(), found_h.tolist(), strict=True))
     assert len(got) == len(set(got))  # each pair once
     assert set(got) == expected
-    assert len(expected) > 200
+    assert unwidened <= expected and len(unwidened) > 200
 
 
 def test_a_prepared_layer_is_indexed_from_its_bbox_without_parsing_geometries(tmp_path: Path) -> None:
@@ -215,3 +222,32 @@ def test_pairs_left_unmeasured_could_not_have_been_within_reach(
     assert bounded == index.evaluate_many(facilities)
     assert sum(spared) > 100  # the bound did spare measurements
     assert sum(len(r.findings) for r in bounded) > 100
+
+
+@pytest.mark.parametrize(("half_span", "north_m"), [(0.5, 160.0), (0.1, 105.0), (1.0, 430.0)])
+def test_a_long_east_west_segment_bowing_out_of_its_envelope_is_still_measured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, half_span: float, north_m: float
+) -> None:
+    """A segment is measured as a straight line of the local projection, which bows poleward out
+    of its vertices' envelope (120 m for 83 km at 42° N): a facility just north of that envelope
+    may be within reach, and the bound must not spare its measurement (found in review)."""
+    line = shapely.LineString([(LON - half_span, LAT), (LON + half_span, LAT)])
+    path = tmp_path / "pipeline.geojson"
+    features = [
+        _feature("P1", line, "gas_transmission_pipeline"),
+        _feature("P2", line, "power_line", voltage_kv=220),
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    index = SitingIndex(load_layers([str(path)]), load(None))
+    facilities = []
+    for i, lon in enumerate(np.linspace(LON - half_span * 0.8, LON + half_span * 0.8, 9)):
+        record = base_record()
+        record["facility_id"] = f"F{i}"
+        record["location"] = {"crs": "WGS84", "longitude": float(lon), "latitude": LAT + north_m / 111_000}
+        facilities.append(Facility.model_validate(record))
+    bounded = index.evaluate_many(facilities)
+    monkeypatch.setattr(
+        SitingIndex, "_may_reach", lambda self, geoms, f, h, reach: np.ones(len(f), dtype=bool)
+    )
+    assert bounded == index.evaluate_many(facilities)
+    assert any(f.hazard_id == "P1" for r in bounded for f in r.findings)
