@@ -75,8 +75,11 @@ class _Band(NamedTuple):
     tree: STRtree  # the clusters' envelopes
 
     @classmethod
-    def of(cls, reach: float, members: np.ndarray, bounds: tuple[np.ndarray, ...]) -> _Band:
+    def of(cls, reach: float, members: np.ndarray, bounds: tuple[np.ndarray, ...], bow: np.ndarray) -> _Band:
+        """The band of hazards ``members``: their envelopes (``bounds``) widened by ``bow``."""
         west, south, east, north = (side[members] for side in bounds)
+        south -= bow[members]
+        north += bow[members]
         cell_x = ((west + east) * (_CELLS_PER_DEGREE / 2)).astype(np.int64)
         cell_y = ((south + north) * (_CELLS_PER_DEGREE / 2)).astype(np.int64)
         order = np.argsort(cell_y * (1 << 32) + cell_x, kind="stable")  # rows of cells, west to east
@@ -118,7 +121,10 @@ def bow_deg(width_deg: np.ndarray) -> np.ndarray:
     10 km east–west segment at 42° N, 120 m for an 83 km one, 12 km for 10° of longitude). The
     index and ``SitingIndex._may_reach`` widen envelopes by it (found in review: a facility beside
     a long pipeline drawn as one segment was otherwise missed)."""
-    bow: np.ndarray = np.degrees(np.radians(width_deg) ** 2 / 16) * 1.1
+    bow: np.ndarray = np.radians(width_deg)
+    np.square(bow, out=bow)
+    bow *= 1.1 / 16
+    np.degrees(bow, out=bow)
     return bow
 
 
@@ -175,13 +181,11 @@ class SitingIndex:
         west, south, east, north = layers.bounds
         # a hazard without a finite envelope (none passes validation) could never be a candidate
         finite = np.isfinite(west) & np.isfinite(south) & np.isfinite(east) & np.isfinite(north)
-        # indexed by its envelope widened by the bow of its segments (``bow_deg``)
-        bow = bow_deg(east - west)
-        envelopes = (west, south - bow, east, north + bow)
+        bow = bow_deg(east - west)  # each envelope is widened by the bow of its segments
         for low, high in itertools.pairwise(_BAND_EDGES):
             members = np.flatnonzero((self.reach_m > low) & (self.reach_m <= high) & finite)
             if len(members):
-                self.bands.append(_Band.of(float(self.reach_m[members].max()), members, envelopes))
+                self.bands.append(_Band.of(float(self.reach_m[members].max()), members, layers.bounds, bow))
         self.layer_names = tuple(layers.names)
         self.store: GeometryStore | WkbStore | None = None
 
