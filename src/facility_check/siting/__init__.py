@@ -7,8 +7,8 @@ The package has one module per job:
 * ``prepared`` — prepared layers (``facility-check hazards prepare``): the same columns, validated
   and converted once, in GeoParquet with the source files' hashes;
 * ``requirements`` — the distance each hazard requires, and its source;
-* ``index`` — the hazards indexed once (STRtrees by band of reach), candidates for any number of
-  facilities;
+* ``index`` — the hazards indexed once from their envelopes (by band of reach, clusters of
+  neighbours in an STRtree), candidates for any number of facilities;
 * ``measure`` — true metres in a local projection, crossings, and the findings' sentences.
 """
 

@@ -7,9 +7,9 @@ in numpy, one group per geometry type and dimension), and a worker rebuilds the 
 from slices of them (``from_ragged_array``): the same coordinates, so the same geometries,
 without touching the parent's objects.
 
-A prepared layer already holds its geometries as flat bytes: the WKB column it was read from.
-``WkbStore`` keeps those buffers, so sharing costs nothing, and ``take`` parses the few WKB
-geometries asked for — the bytes the parent's geometries were parsed from, so the same geometries.
+A prepared layer holds its geometries as flat bytes only: the WKB column it was read from.
+``WkbStore`` keeps those buffers; ``take`` parses the few WKB geometries asked for (the parent
+parses none to build the index, see ``HazardLayers.bounds``), so sharing costs nothing.
 """
 
 from __future__ import annotations
