@@ -270,6 +270,7 @@ def test_district_page_embeds_the_district_renderer_html(demo_client: TestClient
     stored = hazards.layers(store, settings.data_dir)
     loaded = demo_app.state.hazard_cache.get(stored, demo_app.state.catalogue)  # type: ignore[attr-defined]
     result = districts.result(
+        store,
         facilities.all_latest(store),
         demo_app.state.catalogue,  # type: ignore[attr-defined]
         loaded,

@@ -279,7 +279,7 @@ def get_district(
     store: StoreDep, settings: SettingsDep, catalogue: CatalogueDep, loaded: HazardsDep, lang: LangDep
 ) -> Response:
     names = {str(x.path): x.name for x in hazards.layers(store, settings.data_dir)}
-    result = districts.result(facilities.all_latest(store), catalogue, loaded, names)
+    result = districts.result(store, facilities.all_latest(store), catalogue, loaded, names)
     return _json(districts.render(result, "json", lang))
 
 

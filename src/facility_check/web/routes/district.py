@@ -22,7 +22,7 @@ def _result(
 ) -> tuple[DistrictResult, list[facilities.StoredRecord]]:
     names = {str(x.path): x.name for x in hazards.layers(store, settings.data_dir)}
     records = facilities.all_latest(store)
-    return districts.result(records, catalogue, loaded, names), records
+    return districts.result(store, records, catalogue, loaded, names), records
 
 
 @router.post("/district/records", response_class=HTMLResponse)

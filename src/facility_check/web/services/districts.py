@@ -14,7 +14,9 @@ from ...engine import Options
 from ...loading import LoadItem, iter_bytes
 from ...pipeline import HazardLoad
 from ...render.district import DISTRICT_REPORTERS, DistrictHtml
+from ..db.session import Store
 from .facilities import StoredRecord
+from .memo import Memo
 
 
 def _items(records: list[StoredRecord]) -> Iterator[LoadItem]:
@@ -23,12 +25,14 @@ def _items(records: list[StoredRecord]) -> Iterator[LoadItem]:
 
 
 def result(
+    store: Store,
     records: list[StoredRecord],
     catalogue: Catalogue,
     hazards: HazardLoad | None,
     layer_names: dict[str, str] | None = None,
 ) -> DistrictResult:
-    """As ``facility-check district <exported records> --hazards <layers>`` computes it.
+    """As ``facility-check district <exported records> --hazards <layers>`` computes it, for the
+    latest ``records`` of ``store`` (computed once for the same versions: ``memo``).
 
     ``layer_names`` maps where a layer is kept to its uploaded name: a problem of a layer is
     reported under that name, as the CLI reports it under the name it was given."""
@@ -37,15 +41,24 @@ def result(
     problems = (
         [replace(p, source=names.get(p.source, p.source)) for p in index.layers.problems] if index else []
     )
-    return compute(
-        _items(records),
-        catalogue,
-        Options(as_of=None),
-        siting_index=index,
-        hazard_problems=problems,
-        allow_incomplete=False,
-        today=date.today(),
-    )
+
+    def computed() -> DistrictResult:
+        return compute(
+            _items(records),
+            catalogue,
+            Options(as_of=None),
+            siting_index=index,
+            hazard_problems=problems,
+            allow_incomplete=False,
+            today=date.today(),
+        )
+
+    # the section of the same versions is computed once (pages, downloads and the API share it)
+    key = (tuple((r.id, r.version, r.source) for r in records), tuple(sorted(names.items())))
+    return _SECTIONS.get((store, catalogue, index), key, computed)
+
+
+_SECTIONS: Memo[DistrictResult] = Memo(limit=4)
 
 
 def render(result: DistrictResult, fmt: str, lang: str) -> str | bytes:

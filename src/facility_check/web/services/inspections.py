@@ -38,7 +38,8 @@ from ...report import FacilityReport
 from ...siting import SitingIndex
 from ..db.models import EvidenceFile, FacilityRow, Inspection
 from ..db.session import Store
-from .facilities import history, now, safe_filename
+from .facilities import StoredRecord, history, now, safe_filename
+from .memo import Memo
 
 SOURCE = "inspection"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -393,43 +394,50 @@ def search(
 ) -> list[ListedFacility]:
     """Stored facilities whose name, 统一社会信用代码, 区划 or id contains ``query``, optionally
     only those ``compliant`` or with ``findings`` (the check of the latest version)."""
-    from .checking import reports_of
     from .facilities import all_latest
 
     needle = query.strip().lower()
     out = []
     for stored in all_latest(store):
-        for r in reports_of(stored, catalogue, index):
-            meta = r.facility_meta
+        for listed in _listed(store, stored, catalogue, index):
             hay = " ".join(
                 str(x)
-                for x in (
-                    r.name,
-                    r.facility_id,
-                    meta.get("uscc"),
-                    meta.get("division_code"),
-                    meta.get("address"),
-                )
+                for x in (listed.name, listed.facility_id, listed.uscc, listed.division_code, listed.address)
                 if x
             ).lower()
             if needle and needle not in hay:
                 continue
-            findings = r.exit_findings()
-            if verdict in VERDICTS and (verdict == "findings") != findings:
+            if verdict in VERDICTS and (verdict == "findings") != listed.findings:
                 continue
-            out.append(
-                ListedFacility(
-                    stored.id,
-                    r.facility_id,
-                    r.name,
-                    meta.get("uscc"),
-                    meta.get("division_code"),
-                    meta.get("address"),
-                    findings,
-                    {k: str(v.score) for k, v in sorted(r.scores.items())},
-                )
-            )
+            out.append(listed)
     return out
+
+
+def _listed(
+    store: Store, stored: StoredRecord, catalogue: Catalogue, index: SitingIndex | None
+) -> tuple[ListedFacility, ...]:
+    """What the list shows of a stored version, evaluated once per version (``memo``)."""
+    from .checking import reports_of
+
+    def computed() -> tuple[ListedFacility, ...]:
+        return tuple(
+            ListedFacility(
+                stored.id,
+                r.facility_id,
+                r.name,
+                r.facility_meta.get("uscc"),
+                r.facility_meta.get("division_code"),
+                r.facility_meta.get("address"),
+                r.exit_findings(),
+                {k: str(v.score) for k, v in sorted(r.scores.items())},
+            )
+            for r in reports_of(stored, catalogue, index)
+        )
+
+    return _LISTED.get((store, catalogue, index), (stored.id, stored.version, stored.source), computed)
+
+
+_LISTED: Memo[tuple[ListedFacility, ...]] = Memo(limit=20_000)
 
 
 @dataclass(frozen=True)
