@@ -513,3 +513,39 @@ def test_lifecycle_outputs_golden(args: list[str], name: str, request: pytest.Fi
     assert code == 1
     golden(name, out, request)
     assert invoke(*args)[1] == out  # same input, same bytes
+
+
+def test_district_since_is_in_the_workbook_and_beside_the_csv(tmp_path: Path) -> None:
+    """A district working in Excel gets the comparison too: the ``changes`` sheet of the workbook,
+    and ``NAME-changes.csv`` beside ``--format csv --out NAME.csv``."""
+    from openpyxl import load_workbook
+
+    _, out, _ = invoke("district", "samples/facilities", "--format", "json", "--as-of", "2026-10-20")
+    earlier = write(tmp_path, "d.json", out)
+    book = tmp_path / "district.xlsx"
+    args = ("district", "samples/facilities", "--as-of", "2031-06-01", "--since", earlier)
+    code, _, err = invoke(*args, "--format", "xlsx", "--out", str(book))
+    assert code in (0, 1), err
+    wb = load_workbook(book)
+    assert wb.sheetnames == ["section", "facilities", "unmet_articles", "changes"]
+    rows = [[c for c in row if c is not None] for row in wb["changes"].iter_rows(values_only=True)]
+    assert rows[0][0] == "与较早的辖区报告比较" and earlier in rows[0][1]
+    assert [r[0] for r in rows[2:7]][2:] == ["设置标准", "管理规范", "合计"] and rows[2][0].startswith("选址")
+    hp1 = next(r for r in rows if r and r[0] == "HP-001")
+    assert "MGT-28" in " ".join(hp1) and "SET-12" in " ".join(hp1)
+    _, json_out = run_json(*args)
+    setup = json_out["since"]["section"]["setup"]
+    from fractions import Fraction
+
+    from facility_check.scoring import round_half_up
+
+    shown = [round_half_up(Fraction(setup[k])) for k in ("before", "now", "change")]
+    assert rows[4][1:] == [float(shown[0]), float(shown[1]), str(shown[2])]  # the change stays signed text
+    stem = tmp_path / "district"
+    code, _, err = invoke(*args, "--format", "csv", "--out", f"{stem}.csv")
+    assert code in (0, 1), err
+    changes = (tmp_path / "district-changes.csv").read_text(encoding="utf-8")
+    assert "HP-001" in changes and "MGT-28" in changes
+    # without --since there is no changes sheet
+    invoke("district", "samples/facilities", "--format", "xlsx", "--out", str(book))
+    assert "changes" not in load_workbook(book).sheetnames

@@ -512,7 +512,8 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def tables(d: DistrictResult, lang: str) -> dict[str, list[list[str]]]:
-    """The three spreadsheet tables: section, facilities, unmet articles."""
+    """The spreadsheet tables: section, facilities, unmet articles, and with ``--since`` the
+    changes since the earlier report."""
     section = [
         [t(lang, "col.item"), t(lang, "col.points"), t(lang, "col.score"), t(lang, "col.exact")],
         *[list(r) for r in _item_rows(d, lang)],
@@ -533,11 +534,17 @@ def tables(d: DistrictResult, lang: str) -> dict[str, list[list[str]]]:
         [t(lang, "col.code"), t(lang, "col.title"), t(lang, "col.count")],
         *[[c, ti if lang == "zh" else te, str(n)] for c, ti, te, n in d.unmet_articles],
     ]
-    return {"section": section, "facilities": facilities, "unmet_articles": unmet}
+    out = {"section": section, "facilities": facilities, "unmet_articles": unmet}
+    if d.since is not None:
+        from .lifecycle import district_since_table
+
+        out["changes"] = district_since_table(d, lang)
+    return out
 
 
 class DistrictCsv(DistrictReporter):
-    """The facilities table (with --out, also ``<name>-section.csv`` and ``<name>-unmet_articles.csv``)."""
+    """The facilities table (with --out, also ``<name>-section.csv``, ``<name>-unmet_articles.csv`` and,
+    with --since, ``<name>-changes.csv``)."""
 
     name = "csv"
 

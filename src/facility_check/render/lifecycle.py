@@ -608,6 +608,24 @@ def district_since_rows(d: DistrictResult, lang: str) -> dict[str, Any]:
     }
 
 
+def district_since_table(d: DistrictResult, lang: str) -> list[list[str]]:
+    """The comparison as a spreadsheet table (the ``changes`` sheet of ``district --format xlsx``,
+    ``<name>-changes.csv`` beside ``--format csv``): what the markdown report shows."""
+    x = district_since_rows(d, lang)
+    heads = [lbl(lang, "change." + str(ch)) for ch in CHANGE_ORDER]
+    out = [[x["heading"], x["ref"]], ["", lbl(lang, "before"), lbl(lang, "now"), lbl(lang, "score_change")]]
+    out += [[i["label"], i["before"], i["now"], i["delta"]] for i in x["items"]]
+    out += [[], [lbl(lang, "district_changed").format(n=len(x["facilities"]), m=x["unchanged"])]]
+    out.append([label(lang, "facility_id"), label(lang, "facility"), lbl(lang, "score_change"), *heads])
+    for f in x["facilities"]:
+        by = dict(f["groups"])
+        sep = "；" if lang == "zh" else "; "
+        out.append(
+            [f["facility_id"], f["name"], sep.join(f["summary"]), *(", ".join(by.get(h, [])) for h in heads)]
+        )
+    return out
+
+
 def district_since_text_lines(d: DistrictResult, lang: str) -> list[str]:
     if d.since is None:
         return []
