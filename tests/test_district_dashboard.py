@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -116,3 +117,29 @@ def test_bad_profile_is_a_located_input_error() -> None:
     code, _, err = invoke(*DISTRICT, "--profile", "samples/profiles/does-not-exist.yaml")
     assert code == 2
     assert "does-not-exist.yaml" in err and "Traceback" not in err
+
+
+def test_the_workbook_and_the_csv_carry_the_dashboard(tmp_path: Path) -> None:
+    """Districts work in Excel: the dashboard is the ``dashboard`` sheet of the workbook and
+    ``NAME-dashboard.csv`` beside ``--format csv --out NAME.csv``, with the same figures."""
+    from openpyxl import load_workbook
+
+    folder = tmp_path
+    book = folder / "d.xlsx"
+    code, _, err = invoke(*DISTRICT, *PROFILE, "--format", "xlsx", "--out", str(book))
+    assert code in (0, 1), err
+    wb = load_workbook(book)
+    assert wb.sheetnames == ["section", "facilities", "unmet_articles", "dashboard"]
+    rows = [[c for c in row if c is not None] for row in wb["dashboard"].iter_rows(values_only=True)]
+    assert rows[0] == ["辖区概览"]
+    total = next(r for r in rows if "合计" in r)
+    assert 6 in total and 195 in total and 85 in total and 5 in total  # facilities, places, 普惠, filed
+    lines = [r[0] for r in rows if len(r) == 1]
+    assert "千人口托位数：3.00" in lines and "备案率：83.33%（5/6）" in lines
+    assert any(x.startswith("辖区档案：samples/profiles/heping.yaml") for x in lines)
+    code, _, err = invoke(*DISTRICT, "--dashboard", "--format", "csv", "--out", str(folder / "d.csv"))
+    assert code in (0, 1), err
+    csv_text = (folder / "d-dashboard.csv").read_text(encoding="utf-8")
+    assert csv_text.startswith("辖区概览\n") and "合计" in csv_text
+    invoke(*DISTRICT, "--format", "xlsx", "--out", str(book))
+    assert "dashboard" not in load_workbook(book).sheetnames  # only when asked for

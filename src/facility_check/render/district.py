@@ -512,8 +512,8 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def tables(d: DistrictResult, lang: str) -> dict[str, list[list[str]]]:
-    """The spreadsheet tables: section, facilities, unmet articles, and with ``--since`` the
-    changes since the earlier report."""
+    """The spreadsheet tables: section, facilities, unmet articles; with ``--profile`` or
+    ``--dashboard`` the dashboard, with ``--since`` the changes since the earlier report."""
     section = [
         [t(lang, "col.item"), t(lang, "col.points"), t(lang, "col.score"), t(lang, "col.exact")],
         *[list(r) for r in _item_rows(d, lang)],
@@ -535,6 +535,8 @@ def tables(d: DistrictResult, lang: str) -> dict[str, list[list[str]]]:
         *[[c, ti if lang == "zh" else te, str(n)] for c, ti, te, n in d.unmet_articles],
     ]
     out = {"section": section, "facilities": facilities, "unmet_articles": unmet}
+    if d.dashboard is not None:
+        out["dashboard"] = dashboard_table(d, lang)
     if d.since is not None:
         from .lifecycle import district_since_table
 
@@ -542,9 +544,23 @@ def tables(d: DistrictResult, lang: str) -> dict[str, list[list[str]]]:
     return out
 
 
+def dashboard_table(d: DistrictResult, lang: str) -> list[list[str]]:
+    """The dashboard (``--profile`` / ``--dashboard``) as a spreadsheet table: what the Markdown
+    report shows — counts by 镇街, then the figures and the profile, one per row."""
+    from .rubric import DASH_COLUMNS, _dashboard_figures, _dashboard_rows
+    from .rubric import t as rubric_t
+
+    assert d.dashboard is not None
+    rows = [[rubric_t(lang, "dashboard")], [rubric_t(lang, c) for c in DASH_COLUMNS]]
+    rows += _dashboard_rows(d.dashboard, lang)
+    rows.append([])
+    rows += [[x] for x in [*_dashboard_figures(d.dashboard, lang), *dashboard_extra(d, lang)]]
+    return rows
+
+
 class DistrictCsv(DistrictReporter):
-    """The facilities table (with --out, also ``<name>-section.csv``, ``<name>-unmet_articles.csv`` and,
-    with --since, ``<name>-changes.csv``)."""
+    """The facilities table (with --out, also ``<name>-section.csv``, ``<name>-unmet_articles.csv``
+    and, with --dashboard or --profile, ``<name>-dashboard.csv``, with --since ``<name>-changes.csv``)."""
 
     name = "csv"
 
