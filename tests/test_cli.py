@@ -381,3 +381,27 @@ def test_the_program_exits_fast_with_its_whole_output_and_exit_code(tmp_path: Pa
     assert result.returncode == code == 1
     written = out.read_text(encoding="utf-8") if to_file else result.stdout.decode("utf-8")
     assert written == expected and written.endswith("}\n")
+
+
+@pytest.mark.parametrize(("lang", "words"), [("zh", "内部错误（程序缺陷"), ("en", "internal error (a bug")])
+def test_a_bug_exits_70_never_1_which_means_findings(lang: str, words: str) -> None:
+    """A crash inside the program must not read as "findings" (exit 1) to a script: it says it
+    is a bug, keeps the traceback for the report, and exits 70."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys\n"
+        "from facility_check import cli, pipeline\n"
+        "def boom(*args, **kwargs):\n"
+        "    raise RuntimeError('boom')\n"
+        "pipeline.catalogue = boom\n"
+        f"sys.argv = ['facility-check', 'check', 'samples/facilities/hp-001-compliant.json', '--lang', '{lang}']\n"
+        "cli.main()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    assert result.returncode == 70, result.stderr
+    assert words in result.stderr and "RuntimeError: boom" in result.stderr and "Traceback" in result.stderr
+    assert result.stdout == ""

@@ -37,6 +37,7 @@ from .siting import HazardError, SitingIndex, load_layers
 from .validate import ValidatedRecord
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+EXIT_INTERNAL = 70  # a bug (EX_SOFTWARE): never Python's own 1, which would read as "findings"
 
 DIR_HELP = (
     "目录只读取其中的 .json/.jsonl/.ndjson 文件，不递归读取子目录；子目录、失效或循环的符号链接均作为无法读取的输入列出 / "
@@ -1183,6 +1184,24 @@ def _exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+def _internal_error(exc: Exception, lang: str) -> NoReturn:
+    """A bug, not the input: say so, with what a report needs, and exit with ``EXIT_INTERNAL``."""
+    import traceback
+
+    sys.stderr.write(
+        (
+            f"内部错误（程序缺陷，不是输入的问题；结果不可用）：{type(exc).__name__}: {exc}\n"
+            "请将以下信息报告给开发者：\n"
+            if lang == "zh"
+            else f"internal error (a bug, not the input; no result): {type(exc).__name__}: {exc}\n"
+            "please report the following to the developers:\n"
+        )
+        + "".join(traceback.format_exception(exc))
+    )
+    sys.stderr.flush()
+    sys.exit(EXIT_INTERNAL)
+
+
 def main() -> None:
     global _FAST_EXIT
     _FAST_EXIT = True
@@ -1208,7 +1227,7 @@ def main() -> None:
         # usage errors of the CLI framework carry exit code 2 and a message; anything else is a bug
         format_message = getattr(exc, "format_message", None)
         if format_message is None or getattr(exc, "exit_code", None) != 2:
-            raise
+            _internal_error(exc, lang)
         ctx = getattr(exc, "ctx", None)
         command = getattr(ctx, "command_path", None) or "facility-check"
         sys.stderr.write(_usage_message(str(format_message()), lang, command) + "\n")
