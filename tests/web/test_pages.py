@@ -269,15 +269,24 @@ def test_district_page_embeds_the_district_renderer_html(demo_client: TestClient
     store, settings = demo_app.state.store, demo_app.state.settings  # type: ignore[attr-defined]
     stored = hazards.layers(store, settings.data_dir)
     loaded = demo_app.state.hazard_cache.get(stored, demo_app.state.catalogue)  # type: ignore[attr-defined]
+    records = facilities.all_latest(store)
     result = districts.result(
         store,
-        facilities.all_latest(store),
+        records,
         demo_app.state.catalogue,  # type: ignore[attr-defined]
         loaded,
         {str(x.path): x.name for x in stored},
     )
-    assert districts.html_body(result, "zh") in r.text
+    assert districts.html_body(result, "zh", records) in r.text
     assert "heping-gcj02.geojson" in r.text and "GCJ02" in r.text
+    # every facility the section names links to its page: in the list of those that cost an
+    # item, and in the facilities' table; the CLI's HTML has no such links
+    for record in records:
+        assert f'<a href="/facilities/{record.id}">{record.facility_id}</a>' in r.text
+    assert f'<td><a href="/facilities/{records[0].id}">' in r.text
+    assert "<a href" not in districts.html_body(result, "zh")
+    opened = demo_client.get(f"/facilities/{records[0].id}")
+    assert opened.status_code == 200 and records[0].facility_id in opened.text
 
 
 def test_a_hazard_layer_uploaded_on_the_district_page_counts(client: TestClient) -> None:

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from typing import ClassVar
@@ -416,8 +417,14 @@ class DistrictHtml(DistrictReporter):
     def render(self, d: DistrictResult, lang: str) -> str:
         return html_page(t(lang, "title"), self.body(d, lang), lang)
 
-    def body(self, d: DistrictResult, lang: str) -> str:
-        """The page's body, also embedded by the web workbench (one HTML rendering)."""
+    def body(self, d: DistrictResult, lang: str, link: Callable[[str], str | None] | None = None) -> str:
+        """The page's body, also embedded by the web workbench (one HTML rendering). ``link``: the
+        address of a facility's page by its id (the workbench's), to link each facility named."""
+
+        def facility(fid: str) -> str:
+            href = link(fid) if link is not None else None
+            return f'<a href="{esc(href)}">{esc(fid)}</a>' if href else esc(fid)
+
         parts = [
             f"<h1>{esc(t(lang, 'title'))}</h1>",
             f"<p>{esc(t(lang, 'given', given=d.given, evaluated=d.evaluated))} — <strong>{esc(t(lang, 'complete') if d.complete else t(lang, 'incomplete'))}</strong></p>",
@@ -459,7 +466,7 @@ class DistrictHtml(DistrictReporter):
                     else [f"{c}: {m(lang)}" for c, m in r.design_failures]
                 )
                 items.append(
-                    f"<li><strong>{esc(r.facility_id)}</strong> {esc(r.name)}<ul>"
+                    f"<li><strong>{facility(r.facility_id)}</strong> {esc(r.name)}<ul>"
                     + "".join(f"<li>{esc(m)}</li>" for m in msgs)
                     + "</ul></li>"
                 )
@@ -469,6 +476,7 @@ class DistrictHtml(DistrictReporter):
             _table(
                 [t(lang, c) for c in FACILITY_COLUMNS],
                 [_row_cells(r, lang) for r in sorted(d.rows, key=lambda r: r.facility_id)],
+                first=facility,
             )
         )
         parts.append(f"<h2>{esc(t(lang, 'unmet'))}</h2>")
@@ -505,9 +513,13 @@ class DistrictHtml(DistrictReporter):
         return "\n".join(parts) + "\n"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
+def _table(header: list[str], rows: list[list[str]], first: Callable[[str], str] = esc) -> str:
+    """An HTML table; ``first`` renders the first cell of each row (escaped text by default)."""
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{first(c) if i == 0 else esc(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+        for row in rows
+    )
     return f"<table><tr>{head}</tr>{body}</table>"
 
 

@@ -284,8 +284,9 @@ def _district_page(
 ) -> HTMLResponse:
     stored = hazards.layers(store, settings.data_dir)
     names = {str(x.path): x.name for x in stored}
-    result = districts.result(store, facilities.all_latest(store), catalogue, loaded, names)
-    body = Markup(districts.html_body(result, lang))  # noqa: S704 (the renderer escapes)
+    records = facilities.all_latest(store)
+    result = districts.result(store, records, catalogue, loaded, names)
+    body = Markup(districts.html_body(result, lang, records))  # noqa: S704 (the renderer escapes)
     return _page(
         request, "district.html", lang, status=status, body=body, layers=stored, problems=problems or []
     )

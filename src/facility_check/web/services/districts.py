@@ -65,9 +65,11 @@ def render(result: DistrictResult, fmt: str, lang: str) -> str | bytes:
     return DISTRICT_REPORTERS[fmt]().render(result, lang)
 
 
-def html_body(result: DistrictResult, lang: str) -> str:
-    """The body of ``district --format html`` (the same renderer, embedded in a page)."""
-    return DistrictHtml().body(result, lang)
+def html_body(result: DistrictResult, lang: str, records: list[StoredRecord] | None = None) -> str:
+    """The body of ``district --format html`` (the same renderer, embedded in a page); with the
+    stored ``records``, each facility it names links to its page."""
+    pages = {r.facility_id: f"/facilities/{r.id}" for r in records or []}
+    return DistrictHtml().body(result, lang, link=pages.get)
 
 
 _TOWNSHIP = re.compile(r"(?:区|县|旗|市)([^\s\d省市区县旗]{1,10}?(?:街道|镇|乡))")
