@@ -191,7 +191,7 @@ def siting_stage(facilities: Path, prepared: Path) -> dict[str, dict[str, float]
 def stages(facilities: Path, hazards: Path, prepared: Path) -> dict[str, dict[str, float]]:
     """Run in a fresh process (``--child stages``)."""
     from facility_check.catalogue import load
-    from facility_check.district import aggregate, evaluate_row, row_from_report
+    from facility_check.district import aggregate, evaluate_row
     from facility_check.engine import Options, _plan, _run, design_verdict, standard_scores
     from facility_check.loading import iter_sources
     from facility_check.report import DesignResult, FacilityReport
@@ -252,9 +252,9 @@ def stages(facilities: Path, hazards: Path, prepared: Path) -> dict[str, dict[st
             )
         return reports
 
-    reports = _timed(out, "articles (setup + management)", articles)
+    _timed(out, "articles (setup + management)", articles)
     # what `district` runs instead of the full reports: design, articles and the row in one pass
-    _timed(
+    rows = _timed(
         out,
         "district rows (design + articles + row, one pass)",
         lambda: [
@@ -265,9 +265,7 @@ def stages(facilities: Path, hazards: Path, prepared: Path) -> dict[str, dict[st
     _timed(
         out,
         "aggregation",
-        lambda: aggregate(
-            [row_from_report(r) for r in reports], len(records), [], cat, Options(), index, [], False
-        ),
+        lambda: aggregate(rows, len(records), [], cat, Options(), index, [], False),
     )
     return out
 

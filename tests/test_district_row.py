@@ -17,9 +17,11 @@ import pytest
 import yaml
 
 from facility_check.catalogue import Catalogue, load
-from facility_check.district import evaluate_row, row_from_report
+from facility_check.district import FacilityRow, _index_free, evaluate_row
 from facility_check.engine import Options, evaluate
 from facility_check.loading import RawRecord
+from facility_check.report import FacilityReport
+from facility_check.rules.base import Status
 from facility_check.siting import SitingIndex, load_layers
 from facility_check.validate import validate_raw
 from tests.helpers import BASE_AS_OF, ROOT, SAMPLES, apply_case, base_record
@@ -27,6 +29,49 @@ from tests.helpers import BASE_AS_OF, ROOT, SAMPLES, apply_case, base_record
 HAZARDS = [str(SAMPLES / "hazards/heping-hazards.geojson")]
 OVERLAY = str(SAMPLES / "overlays/shenyang-local.yaml")
 TODAY = date(2026, 11, 24)
+
+
+def row_from_report(r: FacilityReport) -> FacilityRow:
+    """The oracle: the district row read off the full report, as the district built it before
+    ``evaluate_row`` took it in one pass."""
+    # unmet and unknown codes per scored standard, in catalogue order (one pass)
+    codes: dict[tuple[str, Status], list[str]] = {
+        (std, status): [] for std in ("setup", "management") for status in (Status.unmet, Status.unknown)
+    }
+    for x in r.ordered_articles():
+        if x.counts:
+            found = codes.get((x.article.document.id, x.status))
+            if found is not None:
+                found.append(x.code)
+    missing = sorted(
+        {
+            _index_free(path)
+            for x in (*r.articles, *r.design.findings)
+            if x.status == Status.unknown and (x.counts or x.article.strength == "shall")
+            for c in x.checks
+            if c.status == Status.unknown
+            for path in c.paths
+        }
+    )
+    siting = r.siting
+    return FacilityRow(
+        facility_id=r.facility_id,
+        name=r.name,
+        source=r.source,
+        setup=r.scores["setup"].score,
+        management=r.scores["management"].score,
+        setup_unmet=tuple(codes["setup", Status.unmet]),
+        setup_unknown=tuple(codes["setup", Status.unknown]),
+        management_unmet=tuple(codes["management", Status.unmet]),
+        management_unknown=tuple(codes["management", Status.unknown]),
+        siting=siting.verdict if siting else None,
+        siting_failures=tuple(f.message for f in siting.findings if not f.passed) if siting else (),
+        siting_reason=siting.reason if siting and siting.verdict == "unknown" else None,
+        design=r.design.verdict,
+        design_failures=tuple((x.code, x.summary()) for x in r.design.failed),
+        design_missing=r.design.missing_facts,
+        missing_facts=tuple(missing),
+    )
 
 
 def _records() -> list[tuple[str, dict[str, Any]]]:

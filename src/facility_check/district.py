@@ -35,8 +35,7 @@ from .engine import SCORED_STANDARDS, Options, evaluate_compact
 from .loading import LoadItem, Unit, iter_unit, plan_units, split_unit
 from .problems import Problem, Severity, Text
 from .record import Facility
-from .report import FacilityReport, SitingResult
-from .rules.base import Status
+from .report import SitingResult
 from .scoring import DESIGN_POINTS, SITING_POINTS, mean, round_half_up
 from .validate import ValidatedRecord, validate_items
 
@@ -101,47 +100,6 @@ class FacilityRow:
         }
 
 
-def row_from_report(r: FacilityReport) -> FacilityRow:
-    # unmet and unknown codes per scored standard, in catalogue order (one pass)
-    codes: dict[tuple[str, Status], list[str]] = {
-        (std, status): [] for std in ("setup", "management") for status in (Status.unmet, Status.unknown)
-    }
-    for x in r.ordered_articles():
-        if x.counts:
-            found = codes.get((x.article.document.id, x.status))
-            if found is not None:
-                found.append(x.code)
-    missing = sorted(
-        {
-            _index_free(path)
-            for x in (*r.articles, *r.design.findings)
-            if x.status == Status.unknown and (x.counts or x.article.strength == "shall")
-            for c in x.checks
-            if c.status == Status.unknown
-            for path in c.paths
-        }
-    )
-    siting = r.siting
-    return FacilityRow(
-        facility_id=r.facility_id,
-        name=r.name,
-        source=r.source,
-        setup=r.scores["setup"].score,
-        management=r.scores["management"].score,
-        setup_unmet=tuple(codes["setup", Status.unmet]),
-        setup_unknown=tuple(codes["setup", Status.unknown]),
-        management_unmet=tuple(codes["management", Status.unmet]),
-        management_unknown=tuple(codes["management", Status.unknown]),
-        siting=siting.verdict if siting else None,
-        siting_failures=tuple(f.message for f in siting.findings if not f.passed) if siting else (),
-        siting_reason=siting.reason if siting and siting.verdict == "unknown" else None,
-        design=r.design.verdict,
-        design_failures=tuple((x.code, x.summary()) for x in r.design.failed),
-        design_missing=r.design.missing_facts,
-        missing_facts=tuple(missing),
-    )
-
-
 def evaluate_row(
     facility: Facility,
     catalogue: Catalogue,
@@ -150,8 +108,9 @@ def evaluate_row(
     source: str = "",
     siting: SitingResult | None = None,
 ) -> FacilityRow:
-    """``row_from_report(evaluate(...))`` without the full report: the row the district keeps,
-    taken in the pass that runs the plan (``engine.evaluate_compact``)."""
+    """The row the district keeps of a facility, taken in the pass that runs the plan
+    (``engine.evaluate_compact``), without building the full report; ``tests/test_district_row.py``
+    holds it equal to the row read off the full report of ``engine.evaluate``."""
     c = evaluate_compact(facility, catalogue, options, siting=siting)
     setup, management = _SETUP, _MANAGEMENT
     return FacilityRow(

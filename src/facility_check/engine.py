@@ -230,7 +230,7 @@ def _scored_context(
 class Compact(NamedTuple):
     """What a district keeps of one facility's evaluation, taken in the pass that runs the plan.
 
-    The same values ``district.row_from_report`` reads off the full :class:`FacilityReport`
+    The same values a district row would read off the full :class:`FacilityReport`
     (``tests/test_district_row.py`` holds the two paths equal), without building that report.
     """
 
