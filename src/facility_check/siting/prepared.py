@@ -6,11 +6,11 @@ the usable features as GeoParquet 1.1 (pyarrow): columns ``id``, ``kind``, ``lay
 the layer names), ``properties`` (JSON, only where the feature has any), ``geometry`` (WKB,
 WGS-84 longitude/latitude, ``OGC:CRS84``) and ``bbox`` (GeoParquet 1.1's bounding-box covering:
 each geometry's envelope, from which the index is built without parsing the geometries; a file
-written without it is read as well, its envelopes taken from its geometries). The file's metadata (``facility_check``) records the
-layer names, the problems found (warnings, and rejected features when preparing was told to allow
-them: they are reported again by every command that reads the file, exactly as from the source
-layers), the kinds known when it was written, and for each source file its path, size,
-modification time and SHA-256.
+written without it is read as well, its envelopes taken from its geometries). The file's
+metadata (``facility_check``) records the layer names, the problems found (warnings, and rejected
+features when preparing was told to allow them: they are reported again by every command that
+reads the file, exactly as from the source layers), the kinds known when it was written, and for
+each source file its path, size, modification time and SHA-256.
 
 A prepared layer is accepted wherever a layer is. It is refused when a source file it was made from
 has changed (different size or SHA-256; the hash is computed only when size or modification time

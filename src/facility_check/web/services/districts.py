@@ -38,11 +38,11 @@ def result(
     reported under that name, as the CLI reports it under the name it was given."""
     index = hazards.index if hazards is not None else None
     names = layer_names or {}
-    problems = (
-        [replace(p, source=names.get(p.source, p.source)) for p in index.layers.problems] if index else []
-    )
 
     def computed() -> DistrictResult:
+        problems = (
+            [replace(p, source=names.get(p.source, p.source)) for p in index.layers.problems] if index else []
+        )
         return compute(
             _items(records),
             catalogue,
