@@ -608,22 +608,26 @@ def district_since_rows(d: DistrictResult, lang: str) -> dict[str, Any]:
     }
 
 
+def _since_facilities(x: dict[str, Any], lang: str, sep: str) -> list[list[str]]:
+    """The changed facilities of ``district_since_rows`` as a table: header, then a row each."""
+    heads = [lbl(lang, "change." + str(ch)) for ch in CHANGE_ORDER]
+    rows = [[label(lang, "facility_id"), label(lang, "facility"), lbl(lang, "score_change"), *heads]]
+    for f in x["facilities"]:
+        by = dict(f["groups"])
+        rows.append(
+            [f["facility_id"], f["name"], sep.join(f["summary"]), *(", ".join(by.get(h, [])) for h in heads)]
+        )
+    return rows
+
+
 def district_since_table(d: DistrictResult, lang: str) -> list[list[str]]:
     """The comparison as a spreadsheet table (the ``changes`` sheet of ``district --format xlsx``,
     ``<name>-changes.csv`` beside ``--format csv``): what the markdown report shows."""
     x = district_since_rows(d, lang)
-    heads = [lbl(lang, "change." + str(ch)) for ch in CHANGE_ORDER]
     out = [[x["heading"], x["ref"]], ["", lbl(lang, "before"), lbl(lang, "now"), lbl(lang, "score_change")]]
     out += [[i["label"], i["before"], i["now"], i["delta"]] for i in x["items"]]
     out += [[], [lbl(lang, "district_changed").format(n=len(x["facilities"]), m=x["unchanged"])]]
-    out.append([label(lang, "facility_id"), label(lang, "facility"), lbl(lang, "score_change"), *heads])
-    for f in x["facilities"]:
-        by = dict(f["groups"])
-        sep = "；" if lang == "zh" else "; "
-        out.append(
-            [f["facility_id"], f["name"], sep.join(f["summary"]), *(", ".join(by.get(h, [])) for h in heads)]
-        )
-    return out
+    return out + _since_facilities(x, lang, "；" if lang == "zh" else "; ")
 
 
 def district_since_text_lines(d: DistrictResult, lang: str) -> list[str]:
@@ -654,21 +658,9 @@ def district_since_markdown_lines(d: DistrictResult, lang: str) -> list[str]:
     out += [f"| {i['label']} | {i['before']} | {i['now']} | {i['delta']} |" for i in x["items"]]
     out += ["", lbl(lang, "district_changed").format(n=len(x["facilities"]), m=x["unchanged"]), ""]
     if x["facilities"]:
-        heads = [lbl(lang, "change." + str(ch)) for ch in CHANGE_ORDER]
-        out += [
-            f"| {label(lang, 'facility_id')} | {label(lang, 'facility')} | {lbl(lang, 'score_change')} | "
-            + " | ".join(heads)
-            + " |",
-            "|---|---|---|" + "---|" * len(heads),
-        ]
-        for f in x["facilities"]:
-            by = dict(f["groups"])
-            cells = [", ".join(by.get(h, [])) for h in heads]
-            out.append(
-                f"| {f['facility_id']} | {_md(f['name'])} | {_md('; '.join(f['summary']))} | "
-                + " | ".join(cells)
-                + " |"
-            )
+        header, *rows = _since_facilities(x, lang, "; ")
+        out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
         out.append("")
     return out
 
